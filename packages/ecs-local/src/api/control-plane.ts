@@ -1,0 +1,54 @@
+/**
+ * What the API (and so the CLI and, later, the dashboard) can see and ask of a running
+ * control plane. The runtime implements it; the API only translates HTTP to these calls.
+ */
+export interface ControlPlaneView {
+  status(): RunStatus;
+  /** Sets a service's desired count, as `aws ecs update-service --desired-count` does. */
+  scale(service: string, desiredCount: number): ServiceStatus;
+  /** Task metadata v4 documents for a task, or undefined when the task is unknown. */
+  taskMetadata(taskId: string): TaskMetadata | undefined;
+  /** The holder process whose namespaces `exec` enters. */
+  execTarget(taskOrService: string): { taskId: string; holderPid: number };
+  /** Subscribes to log lines (`<service>/<task> | <line>`); returns the unsubscribe call. */
+  followLogs(filter: { service?: string }, onLine: (line: string) => void): () => void;
+  /** Recent log lines, oldest first. */
+  recentLogs(filter: { service?: string }): string[];
+  /** Starts an orderly shutdown; resolves when everything has stopped. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export interface RunStatus {
+  readonly stackName: string;
+  readonly timeScale: number;
+  readonly services: readonly ServiceStatus[];
+  readonly listeners: readonly { readonly port: number; readonly url: string }[];
+  readonly notEmulated: readonly { readonly type: string; readonly count: number }[];
+}
+
+export interface ServiceStatus {
+  readonly name: string;
+  readonly desiredCount: number;
+  readonly runningCount: number;
+  readonly healthyCount: number;
+  readonly aliases: readonly string[];
+  readonly tasks: readonly TaskStatusView[];
+  readonly events: readonly string[];
+}
+
+export interface TaskStatusView {
+  readonly id: string;
+  readonly lastStatus: string;
+  readonly desiredStatus: string;
+  readonly health: string;
+  readonly startedAt?: string;
+  readonly stoppedReason?: string;
+  readonly exitCodes: Readonly<Record<string, number | null>>;
+  /** Cloud Map instance address: the ingress socket per port name. */
+  readonly sockets: Readonly<Record<string, string>>;
+}
+
+export interface TaskMetadata {
+  readonly task: Record<string, unknown>;
+  readonly containers: Readonly<Record<string, Record<string, unknown>>>;
+}

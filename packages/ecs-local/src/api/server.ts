@@ -1,0 +1,132 @@
+import { rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { EcsLocalError } from "../errors.js";
+import type { ControlPlaneView } from "./control-plane.js";
+
+/**
+ * The control plane's HTTP API: JSON for the CLI on 127.0.0.1, and the task metadata
+ * endpoint v4 on a unix socket that each task's sidecar forwards 169.254.170.2 to.
+ */
+export class ApiServer {
+  readonly #view: ControlPlaneView;
+  readonly #servers: Server[] = [];
+
+  constructor(view: ControlPlaneView) {
+    this.#view = view;
+  }
+
+  /** Listens on loopback (port 0 = any) and on the metadata socket; returns the API URL. */
+  async start(options: { port: number; metadataSocket: string }): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.#handle(req, res).catch((error: unknown) => sendError(res, error));
+    };
+    const tcp = createServer(handler);
+    const unix = createServer(handler);
+    this.#servers.push(tcp, unix);
+    await listen(tcp, () => tcp.listen(options.port, "127.0.0.1"));
+    rmSync(options.metadataSocket, { force: true });
+    await listen(unix, () => unix.listen(options.metadataSocket));
+    const { port } = tcp.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.#servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      ),
+    );
+    this.#servers.length = 0;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://ecs-local");
+    const parts = url.pathname.split("/").filter(Boolean);
+    const method = req.method ?? "GET";
+
+    // Task metadata endpoint v4: /v4/<taskId> (container) and /v4/<taskId>/task.
+    if (parts[0] === "v4" && parts[1] !== undefined && method === "GET") {
+      const metadata = this.#view.taskMetadata(parts[1]);
+      if (metadata === undefined) return sendJson(res, 404, { error: `unknown task ${parts[1]}` });
+      if (parts[2] === "task") return sendJson(res, 200, metadata.task);
+      const container = url.searchParams.get("container");
+      const first = Object.values(metadata.containers)[0];
+      return sendJson(res, 200, (container && metadata.containers[container]) || first || {});
+    }
+
+    if (method === "GET" && url.pathname === "/v1/status") {
+      return sendJson(res, 200, this.#view.status());
+    }
+    if (method === "POST" && parts[0] === "v1" && parts[1] === "services" && parts[3] === "scale") {
+      const body = (await readJson(req)) as { desiredCount?: unknown };
+      if (typeof body.desiredCount !== "number") {
+        return sendJson(res, 400, { error: 'body must be {"desiredCount": <number>}' });
+      }
+      return sendJson(
+        res,
+        200,
+        this.#view.scale(decodeURIComponent(parts[2] ?? ""), body.desiredCount),
+      );
+    }
+    if (method === "GET" && parts[0] === "v1" && parts[1] === "exec" && parts[2] !== undefined) {
+      return sendJson(res, 200, this.#view.execTarget(decodeURIComponent(parts[2])));
+    }
+    if (method === "GET" && url.pathname === "/v1/logs") {
+      const filter = { service: url.searchParams.get("service") ?? undefined };
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+      for (const line of this.#view.recentLogs(filter)) res.write(`${line}\n`);
+      if (url.searchParams.get("follow") !== "1") return void res.end();
+      const unsubscribe = this.#view.followLogs(filter, (line) => res.write(`${line}\n`));
+      res.on("close", unsubscribe);
+      return;
+    }
+    if (method === "POST" && url.pathname === "/v1/down") {
+      sendJson(res, 202, { stopping: true });
+      void this.#view.shutdown("ecs-local down");
+      return;
+    }
+    sendJson(res, 404, { error: `no route ${method} ${url.pathname}` });
+  }
+}
+
+function listen(server: Server, start: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.once("listening", () => {
+      server.off("error", reject);
+      resolve();
+    });
+    start();
+  });
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+  } catch {
+    return {};
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  const known = error instanceof EcsLocalError;
+  const status = known ? 400 : 500;
+  const body = {
+    error: error instanceof Error ? error.message : String(error),
+    code: known ? error.code : undefined,
+  };
+  if (res.headersSent) return void res.end();
+  sendJson(res, status, body);
+}

@@ -1,0 +1,34 @@
+import type { RunStatus } from "../../api/control-plane.js";
+import type { CommandArgs } from "../main.js";
+import { callApi, findRun, stateDirFrom } from "../run-client.js";
+
+export async function run(args: CommandArgs): Promise<void> {
+  const state = findRun(stateDirFrom(args.values));
+  const status = await callApi<RunStatus>(state, "/v1/status");
+  process.stdout.write(formatStatus(status));
+}
+
+/** The `ps` table: one block per service, one line per task. */
+export function formatStatus(status: RunStatus): string {
+  const lines = [`stack ${status.stackName} (time scale ${status.timeScale})`];
+  for (const listener of status.listeners) lines.push(`load balancer  ${listener.url}`);
+  for (const service of status.services) {
+    lines.push("");
+    lines.push(
+      `${service.name}  desired ${service.desiredCount}  running ${service.runningCount}  healthy ${service.healthyCount}` +
+        (service.aliases.length ? `  aliases ${service.aliases.join(", ")}` : ""),
+    );
+    for (const task of service.tasks) {
+      const exits = Object.entries(task.exitCodes)
+        .map(([name, code]) => `${name}=${code}`)
+        .join(" ");
+      lines.push(
+        `  ${task.id.slice(0, 12)}  ${task.lastStatus.padEnd(12)} ${task.health.padEnd(9)}` +
+          `${Object.keys(task.sockets).join(",")}` +
+          (task.stoppedReason ? `  stopped: ${task.stoppedReason}` : "") +
+          (exits ? `  exit ${exits}` : ""),
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

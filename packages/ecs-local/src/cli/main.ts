@@ -1,0 +1,99 @@
+import { parseArgs } from "node:util";
+import { EcsLocalError, UsageError } from "../errors.js";
+import { ExitError } from "./exit-error.js";
+
+const USAGE = `ecs-local: run a CDK app's ECS services on this machine, Service Connect included
+
+Usage:
+  ecs-local up [--app <dir>] [--stack <name>] [-c key=value] [--time-scale <n>]
+               [--listener-port 80=8080]
+  ecs-local ps                       services, tasks, health and addresses
+  ecs-local logs [service] [-f]      container output, task-prefixed
+  ecs-local exec <service|task> [-- cmd ...]
+                                     run a command inside a task's namespaces (default: sh)
+  ecs-local scale <service> <n>      set a service's desired count
+  ecs-local down                     stop the run begun by \`up\`
+
+Options:
+  --state-dir <dir>   where the run keeps its files (default: ./.ecs-local)
+  -h, --help          this text
+`;
+
+const commands: Record<string, () => Promise<{ run: (args: CommandArgs) => Promise<void> }>> = {
+  up: () => import("./commands/up.js"),
+  ps: () => import("./commands/ps.js"),
+  status: () => import("./commands/ps.js"),
+  logs: () => import("./commands/logs.js"),
+  exec: () => import("./commands/exec.js"),
+  scale: () => import("./commands/scale.js"),
+  down: () => import("./commands/down.js"),
+};
+
+export interface CommandArgs {
+  readonly positionals: readonly string[];
+  /** Everything after `--`, for `exec`. */
+  readonly rest: readonly string[];
+  readonly values: {
+    readonly app?: string;
+    readonly stack?: string;
+    readonly context?: string[];
+    readonly "time-scale"?: string;
+    readonly "listener-port"?: string[];
+    readonly "state-dir"?: string;
+    readonly follow?: boolean;
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const dashDash = argv.indexOf("--");
+  const own = dashDash === -1 ? argv : argv.slice(0, dashDash);
+  const rest = dashDash === -1 ? [] : argv.slice(dashDash + 1);
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(own);
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+  }
+  const [verb, ...positionals] = parsed.positionals;
+  if (parsed.values.help || verb === undefined || verb === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const load = commands[verb];
+  if (!load) throw new UsageError(`Unknown command "${verb}".\n\n${USAGE}`);
+  const command = await load();
+  await command.run({ positionals, rest, values: parsed.values });
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      app: { type: "string" },
+      stack: { type: "string" },
+      context: { type: "string", short: "c", multiple: true },
+      "time-scale": { type: "string" },
+      "listener-port": { type: "string", multiple: true },
+      "state-dir": { type: "string" },
+      follow: { type: "boolean", short: "f" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+// The one error boundary and the one process.exit of the CLI.
+main(process.argv.slice(2)).then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    if (error instanceof ExitError) process.exit(error.exitCode);
+    if (error instanceof EcsLocalError) {
+      process.stderr.write(`ecs-local: ${error.message}\n`);
+      process.exit(error instanceof UsageError ? 2 : 1);
+    }
+    process.stderr.write(
+      `ecs-local: unexpected error: ${error instanceof Error ? error.stack : error}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,33 @@
+import { hostPortFor } from "../control/load-balancer.js";
+import type { Model } from "../model/types.js";
+
+/** What `up` is about to run, before it builds anything. */
+export function describePlan(model: Model, listenerPorts: ReadonlyMap<number, number>): string {
+  const lines = [`▸ plan for stack ${model.stackName}`];
+  for (const service of model.services) {
+    const aliases = (service.serviceConnect?.services ?? [])
+      .flatMap((s) => s.clientAliases.map((a) => `${a.dnsName}:${a.port}`))
+      .join(", ");
+    const deps = service.dependsOnServices
+      .map((id) => model.services.find((s) => s.origin.logicalId === id)?.name ?? id)
+      .join(", ");
+    lines.push(
+      `  service ${service.name}: ${service.desiredCount} task(s)` +
+        (aliases ? `, Service Connect ${aliases}` : "") +
+        (deps ? `, after ${deps}` : ""),
+    );
+  }
+  for (const lb of model.loadBalancers) {
+    for (const listener of lb.listeners) {
+      lines.push(
+        `  listener :${listener.port} → 127.0.0.1:${hostPortFor(listener.port, listenerPorts)}`,
+      );
+    }
+  }
+  if (model.notEmulated.length > 0) {
+    lines.push(
+      `  not emulated: ${model.notEmulated.map((n) => `${n.type} ×${n.count}`).join(", ")}`,
+    );
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type RunState, runLayout } from "../control/run-layout.js";
+import { NoRunError, UsageError } from "../errors.js";
+
+/** The state dir a verb uses: `--state-dir`, else `./.ecs-local`. */
+export function stateDirFrom(values: { readonly "state-dir"?: string }): string {
+  return resolve(values["state-dir"] ?? ".ecs-local");
+}
+
+/** Reads the running `up`'s state, or explains how to start one. */
+export function findRun(stateDir: string): RunState {
+  const { stateFile } = runLayout(stateDir);
+  if (!existsSync(stateFile)) {
+    throw new NoRunError(
+      `No ecs-local run found in ${stateDir}. Start one with \`ecs-local up\` (or \`npm start\` at the repository root), or pass --state-dir.`,
+    );
+  }
+  const state = JSON.parse(readFileSync(stateFile, "utf8")) as RunState;
+  if (!isAlive(state.pid)) {
+    throw new NoRunError(
+      `The run recorded in ${stateFile} (pid ${state.pid}) is no longer running. Start a new one with \`ecs-local up\`.`,
+    );
+  }
+  return state;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Calls the control plane's API; errors it reports come back as their message. */
+export async function callApi<T>(state: RunState, path: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${state.apiUrl}${path}`, init);
+  } catch (error) {
+    throw new NoRunError(
+      `The control plane at ${state.apiUrl} (pid ${state.pid}) did not answer: ${error instanceof Error ? error.message : error}.`,
+    );
+  }
+  const body = (await response.json()) as T & { error?: string };
+  if (response.status === 400) throw new UsageError(body.error ?? "the request was refused");
+  if (!response.ok) throw new NoRunError(body.error ?? `API ${path} answered ${response.status}`);
+  return body;
+}

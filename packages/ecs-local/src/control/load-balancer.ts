@@ -1,0 +1,257 @@
+import {
+  Agent,
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
+import type { Listener, TargetGroup } from "../model/types.js";
+import type { ServiceController } from "./service-controller.js";
+import {
+  foldTargetHealth,
+  INITIAL_TARGET,
+  matchesHttpCode,
+  routableTargets,
+  type TargetHealthState,
+} from "./target-health.js";
+import type { Clock } from "./time-scale.js";
+
+/** Host port for a listener port: 80 → 8080 by default; others as given or unchanged. */
+export function hostPortFor(listenerPort: number, overrides: ReadonlyMap<number, number>): number {
+  return overrides.get(listenerPort) ?? (listenerPort < 1024 ? listenerPort + 8000 : listenerPort);
+}
+
+interface Target {
+  readonly taskId: string;
+  readonly socketPath: string;
+  health: TargetHealthState;
+}
+
+/** Which target group a request goes to: the first matching rule by priority, else the default. */
+export function pickTargetGroup(
+  listener: Listener,
+  path: string,
+  host: string,
+): string | undefined {
+  const rules = [...listener.rules].sort((a, b) => a.priority - b.priority);
+  for (const rule of rules) {
+    const pathOk =
+      rule.pathPatterns.length === 0 || rule.pathPatterns.some((p) => globMatch(p, path));
+    const hostOk =
+      rule.hostHeaders.length === 0 || rule.hostHeaders.some((h) => globMatch(h, host));
+    if (pathOk && hostOk) return rule.targetGroupId;
+  }
+  return listener.defaultTargetGroupId;
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${source}$`, "i").test(value);
+}
+
+/**
+ * An ALB listener on 127.0.0.1: target-group health checks against each task's ingress
+ * socket, round robin over healthy targets, and fail-open when none is healthy.
+ */
+export class LoadBalancerListener {
+  readonly hostPort: number;
+  readonly #listener: Listener;
+  readonly #groups: ReadonlyMap<string, TargetGroup>;
+  readonly #controllers: readonly ServiceController[];
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #targets = new Map<string, Map<string, Target>>();
+  readonly #agents = new Map<string, Agent>();
+  readonly #cursor = new Map<string, number>();
+  readonly #abort = new AbortController();
+  #server?: Server;
+
+  constructor(options: {
+    listener: Listener;
+    targetGroups: readonly TargetGroup[];
+    controllers: readonly ServiceController[];
+    hostPort: number;
+    clock: Clock;
+    logger: Logger;
+  }) {
+    this.#listener = options.listener;
+    this.#groups = new Map(options.targetGroups.map((g) => [g.origin.logicalId, g]));
+    this.#controllers = options.controllers;
+    this.hostPort = options.hostPort;
+    this.#clock = options.clock;
+    this.#log = options.logger.child({ listener: options.listener.port });
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => this.#route(req, res));
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.hostPort, "127.0.0.1", () => resolve());
+    });
+    for (const groupId of this.#groups.keys()) void this.#healthLoop(groupId);
+  }
+
+  async close(): Promise<void> {
+    this.#abort.abort();
+    for (const agent of this.#agents.values()) agent.destroy();
+    const server = this.#server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Target health per target group, for `ps` and the API. */
+  targetHealth(): Record<string, Record<string, string>> {
+    const out: Record<string, Record<string, string>> = {};
+    for (const [groupId, targets] of this.#targets) {
+      out[groupId] = Object.fromEntries([...targets].map(([id, t]) => [id, t.health.status]));
+    }
+    return out;
+  }
+
+  /** Registers running tasks and forgets stopped ones, keeping the health of the rest. */
+  #syncTargets(groupId: string): Target[] {
+    const known = this.#targets.get(groupId) ?? new Map<string, Target>();
+    this.#targets.set(groupId, known);
+    const current = new Map<string, string>();
+    for (const controller of this.#controllers) {
+      const attachment = controller.service.loadBalancers.find((l) => l.targetGroupId === groupId);
+      if (!attachment) continue;
+      for (const task of controller.liveTasks()) {
+        if (task.status !== "RUNNING" || task.desiredStatus !== "RUNNING") continue;
+        const socketPath = task.socketForPort(attachment.containerPort);
+        if (socketPath) current.set(task.id, socketPath);
+      }
+    }
+    for (const id of known.keys()) if (!current.has(id)) known.delete(id);
+    for (const [id, socketPath] of current) {
+      if (!known.has(id)) known.set(id, { taskId: id, socketPath, health: INITIAL_TARGET });
+    }
+    return [...known.values()];
+  }
+
+  async #healthLoop(groupId: string): Promise<void> {
+    const group = this.#groups.get(groupId) as TargetGroup;
+    const check = group.healthCheck;
+    while (!this.#abort.signal.aborted) {
+      const targets = this.#syncTargets(groupId);
+      await Promise.all(
+        targets.map(async (target) => {
+          const result = await this.#probe(
+            target,
+            check.path,
+            check.matcher,
+            this.#clock.scaled(check.timeoutMs, 1_000),
+          );
+          const before = target.health.status;
+          target.health = foldTargetHealth(target.health, result, check);
+          if (target.health.status !== before) {
+            this.#log.info(
+              { taskId: target.taskId, health: target.health.status, reason: result.reason },
+              "target health",
+            );
+          }
+        }),
+      );
+      await sleep(this.#clock.scaled(check.intervalMs, 250), undefined, {
+        signal: this.#abort.signal,
+      }).catch(() => {});
+    }
+  }
+
+  #probe(
+    target: Target,
+    path: string,
+    matcher: string,
+    timeoutMs: number,
+  ): Promise<{ ok: boolean; reason?: string }> {
+    return new Promise((resolve) => {
+      const req = request(
+        {
+          socketPath: target.socketPath,
+          path,
+          method: "GET",
+          headers: { host: "localhost", "user-agent": "ELB-HealthChecker/2.0" },
+          timeout: timeoutMs,
+        },
+        (res) => {
+          res.resume();
+          const ok = matchesHttpCode(matcher, res.statusCode ?? 0);
+          resolve(ok ? { ok } : { ok, reason: `Target.ResponseCodeMismatch (${res.statusCode})` });
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error("Target.Timeout")));
+      req.on("error", (error) => resolve({ ok: false, reason: error.message }));
+      req.end();
+    });
+  }
+
+  #route(req: IncomingMessage, res: ServerResponse): void {
+    const groupId = pickTargetGroup(
+      this.#listener,
+      (req.url ?? "/").split("?")[0] ?? "/",
+      req.headers.host ?? "",
+    );
+    if (!groupId)
+      return void sendText(res, 503, "503 Service Temporarily Unavailable (no target group)\n");
+    const targets = routableTargets(this.#syncTargets(groupId));
+    if (targets.length === 0)
+      return void sendText(
+        res,
+        503,
+        "503 Service Temporarily Unavailable (no registered targets)\n",
+      );
+    const index = (this.#cursor.get(groupId) ?? 0) % targets.length;
+    this.#cursor.set(groupId, index + 1);
+    const target = targets[index] as Target;
+    const agent = this.#agentFor(target.socketPath);
+    const forwarded = req.socket.remoteAddress ?? "127.0.0.1";
+    const upstream = request(
+      {
+        socketPath: target.socketPath,
+        agent,
+        method: req.method,
+        path: req.url,
+        headers: {
+          ...req.headers,
+          "x-forwarded-for": req.headers["x-forwarded-for"]
+            ? `${req.headers["x-forwarded-for"]}, ${forwarded}`
+            : forwarded,
+          "x-forwarded-proto": "http",
+          "x-forwarded-port": String(this.#listener.port),
+        },
+      },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      },
+    );
+    upstream.on("error", (error) => {
+      this.#log.warn({ taskId: target.taskId, err: error.message }, "target connection failed");
+      if (!res.headersSent) sendText(res, 502, "502 Bad Gateway\n");
+      else res.destroy();
+    });
+    req.pipe(upstream);
+  }
+
+  #agentFor(socketPath: string): Agent {
+    let agent = this.#agents.get(socketPath);
+    if (!agent) {
+      agent = new Agent({ keepAlive: true });
+      this.#agents.set(socketPath, agent);
+    }
+    return agent;
+  }
+}
+
+function sendText(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+  res.end(body);
+}

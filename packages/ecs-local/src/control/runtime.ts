@@ -1,0 +1,300 @@
+import type { Logger } from "pino";
+import type {
+  ControlPlaneView,
+  RunStatus,
+  ServiceStatus,
+  TaskMetadata,
+} from "../api/control-plane.js";
+import { UsageError } from "../errors.js";
+import type { ContainerDefinition, Model, Service } from "../model/types.js";
+import type { PreparedImage } from "../task/build-steps.js";
+import { assignAliasAddresses, type HostEntry } from "../task/hosts-file.js";
+import { hostPortFor, LoadBalancerListener } from "./load-balancer.js";
+import { Registry } from "./registry.js";
+import type { RunLayout } from "./run-layout.js";
+import { ServiceController } from "./service-controller.js";
+import type { EgressSpec } from "./task-runner.js";
+import type { Clock } from "./time-scale.js";
+
+export interface RuntimeOptions {
+  readonly model: Model;
+  readonly layout: RunLayout;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Listener port → host port overrides (default 80 → 8080). */
+  readonly listenerPorts: ReadonlyMap<number, number>;
+  readonly prepareImage: (container: ContainerDefinition) => Promise<PreparedImage>;
+  /** Human-readable events (task started, registered, stopped…) for the `up` output. */
+  readonly onEvent: (line: string) => void;
+}
+
+const TICK_MS = 200;
+const LOG_HISTORY = 500;
+
+/**
+ * The running control plane: one controller per service, the Cloud Map registry, the ALB
+ * listeners, and the view the API serves. Start order follows `DependsOn`.
+ */
+export class Runtime implements ControlPlaneView {
+  readonly controllers: ServiceController[];
+  readonly listeners: LoadBalancerListener[];
+  readonly registry: Registry;
+  readonly #options: RuntimeOptions;
+  readonly #logLines: string[] = [];
+  readonly #logFollowers = new Set<{ service?: string; onLine: (line: string) => void }>();
+  #timer?: NodeJS.Timeout;
+  #shutdown?: Promise<void>;
+  #shutdownReason?: string;
+  readonly #closed: Promise<string>;
+  #resolveClosed!: (reason: string) => void;
+
+  constructor(options: RuntimeOptions) {
+    this.#options = options;
+    this.#closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    const { model, layout } = options;
+    this.registry = new Registry(layout.endpointsFile);
+    const aliases = namespaceAliases(model.services);
+    this.controllers = model.services.map((service) => {
+      const taskDefinition = model.taskDefinitions.find(
+        (t) => t.origin.logicalId === service.taskDefinitionId,
+      );
+      if (!taskDefinition)
+        throw new Error(
+          `${service.name}: task definition ${service.taskDefinitionId} missing from the model`,
+        );
+      return new ServiceController({
+        service,
+        taskDefinition,
+        registry: this.registry,
+        logger: options.logger,
+        onEvent: options.onEvent,
+        context: {
+          runDir: layout.runDir,
+          clock: options.clock,
+          logger: options.logger,
+          aliases: service.serviceConnect ? aliases.entries : [],
+          egress: service.serviceConnect ? aliases.egress : [],
+          endpointsFile: layout.endpointsFile,
+          apiSocket: layout.apiSocket,
+          prepareImage: options.prepareImage,
+          onLog: (line) => this.#log(service.name, line),
+        },
+      });
+    });
+    this.listeners = model.loadBalancers.flatMap((lb) =>
+      lb.listeners.map(
+        (listener) =>
+          new LoadBalancerListener({
+            listener,
+            targetGroups: model.targetGroups,
+            controllers: this.controllers,
+            hostPort: hostPortFor(listener.port, options.listenerPorts),
+            clock: options.clock,
+            logger: options.logger,
+          }),
+      ),
+    );
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.listeners.map((l) => l.start()));
+    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#tick();
+  }
+
+  #tick(): void {
+    if (this.#shutdown) return;
+    for (const controller of this.controllers) {
+      const ready = controller.service.dependsOnServices.every(
+        (id) => this.controllers.find((c) => c.service.origin.logicalId === id)?.steady ?? true,
+      );
+      controller.tick(ready);
+    }
+  }
+
+  /** True once every service is steady (desired count running and ready). */
+  get allSteady(): boolean {
+    return this.controllers.every((c) => c.steady);
+  }
+
+  #log(service: string, line: string): void {
+    this.#logLines.push(line);
+    if (this.#logLines.length > LOG_HISTORY) this.#logLines.shift();
+    for (const follower of this.#logFollowers) {
+      if (!follower.service || follower.service === service) follower.onLine(line);
+    }
+  }
+
+  findService(nameOrPrefix: string): ServiceController {
+    const exact = this.controllers.find((c) => c.service.name === nameOrPrefix);
+    if (exact) return exact;
+    const matches = this.controllers.filter((c) => c.service.name.startsWith(nameOrPrefix));
+    if (matches.length === 1) return matches[0] as ServiceController;
+    const names = this.controllers.map((c) => c.service.name).join(", ");
+    throw new UsageError(
+      matches.length === 0
+        ? `No service is named "${nameOrPrefix}" or starts with it. Services: ${names}.`
+        : `"${nameOrPrefix}" matches several services (${matches.map((c) => c.service.name).join(", ")}); give more of the name.`,
+    );
+  }
+
+  status(): RunStatus {
+    const { model } = this.#options;
+    return {
+      stackName: model.stackName,
+      timeScale: this.#options.clock.timeScale,
+      notEmulated: model.notEmulated,
+      listeners: this.listeners.map((l) => ({
+        port: l.hostPort,
+        url: `http://127.0.0.1:${l.hostPort}/`,
+      })),
+      services: this.controllers.map((c) => this.#serviceStatus(c)),
+    };
+  }
+
+  #serviceStatus(controller: ServiceController): ServiceStatus {
+    const tasks = [...controller.tasks.values()];
+    const live = controller.liveTasks();
+    return {
+      name: controller.service.name,
+      desiredCount: controller.desiredCount,
+      runningCount: live.filter((t) => t.status === "RUNNING").length,
+      healthyCount: live.filter((t) => t.ready).length,
+      aliases: (controller.service.serviceConnect?.services ?? []).flatMap((s) =>
+        s.clientAliases.map((a) => `${a.dnsName}:${a.port}`),
+      ),
+      events: controller.events.slice(-10),
+      tasks: tasks.map((t) => ({
+        id: t.id,
+        lastStatus: t.status,
+        desiredStatus: t.desiredStatus,
+        health: t.health,
+        startedAt: t.startedAt ? new Date(t.startedAt).toISOString() : undefined,
+        stoppedReason: t.stoppedReason,
+        exitCodes: { ...t.exitCodes },
+        sockets: { ...t.sockets },
+      })),
+    };
+  }
+
+  scale(service: string, desiredCount: number): ServiceStatus {
+    if (!Number.isInteger(desiredCount) || desiredCount < 0) {
+      throw new UsageError(`desired count ${desiredCount} must be a whole number of 0 or more.`);
+    }
+    const controller = this.findService(service);
+    controller.desiredCount = desiredCount;
+    this.#tick();
+    return this.#serviceStatus(controller);
+  }
+
+  taskMetadata(taskId: string): TaskMetadata | undefined {
+    for (const controller of this.controllers) {
+      const task = controller.tasks.get(taskId);
+      if (task) return task.metadata(controller.service.clusterId, "local-1");
+    }
+    return undefined;
+  }
+
+  execTarget(taskOrService: string): { taskId: string; holderPid: number } {
+    const running = this.controllers.flatMap((c) => c.liveTasks()).filter((t) => t.sandbox);
+    const byTask = running.filter((t) => t.id.startsWith(taskOrService));
+    const candidates =
+      byTask.length > 0
+        ? byTask
+        : this.findService(taskOrService)
+            .liveTasks()
+            .filter((t) => t.sandbox);
+    const task = candidates.find((t) => t.status === "RUNNING") ?? candidates[0];
+    if (!task?.sandbox) {
+      throw new UsageError(
+        `No running task matches "${taskOrService}". Run \`ecs-local ps\` to see the tasks.`,
+      );
+    }
+    return { taskId: task.id, holderPid: task.sandbox.holderPid };
+  }
+
+  followLogs(filter: { service?: string }, onLine: (line: string) => void): () => void {
+    const follower = {
+      service: filter.service ? this.findService(filter.service).service.name : undefined,
+      onLine,
+    };
+    this.#logFollowers.add(follower);
+    return () => this.#logFollowers.delete(follower);
+  }
+
+  recentLogs(filter: { service?: string }): string[] {
+    if (!filter.service) return [...this.#logLines];
+    const name = this.findService(filter.service).service.name;
+    return this.#logLines.filter((l) => l.startsWith(`${name}/`));
+  }
+
+  /**
+   * Stops in reverse start order: dependents first, so nothing calls a stopped backend.
+   * Single-flight: a second Ctrl-C or `down` joins the first shutdown.
+   */
+  shutdown(reason: string): Promise<void> {
+    this.#shutdown ??= (async () => {
+      this.#shutdownReason = reason;
+      this.#options.onEvent(`stopping (${reason}): draining tasks`);
+      clearInterval(this.#timer);
+      const order = startOrder(this.controllers).reverse();
+      for (const controller of order) await controller.stopAll(reason);
+      await Promise.all(this.listeners.map((l) => l.close()));
+      this.#resolveClosed(reason);
+    })();
+    return this.#shutdown;
+  }
+
+  /** True once a shutdown has begun. */
+  get stopping(): boolean {
+    return this.#shutdownReason !== undefined;
+  }
+
+  /** Resolves with the reason once a shutdown (from any source) has finished. */
+  get closed(): Promise<string> {
+    return this.#closed;
+  }
+}
+
+/** Controllers sorted so each comes after the services it depends on. */
+export function startOrder(controllers: readonly ServiceController[]): ServiceController[] {
+  const byId = new Map(controllers.map((c) => [c.service.origin.logicalId, c]));
+  const seen = new Set<string>();
+  const out: ServiceController[] = [];
+  const visit = (c: ServiceController) => {
+    if (seen.has(c.service.origin.logicalId)) return;
+    seen.add(c.service.origin.logicalId);
+    for (const dep of c.service.dependsOnServices) {
+      const d = byId.get(dep);
+      if (d) visit(d);
+    }
+    out.push(c);
+  };
+  for (const c of controllers) visit(c);
+  return out;
+}
+
+/** Every client alias of the namespace with its address, and the egress listeners for them. */
+export function namespaceAliases(services: readonly Service[]): {
+  entries: HostEntry[];
+  egress: EgressSpec[];
+} {
+  const connected = services.flatMap((s) => s.serviceConnect?.services ?? []);
+  const entries = assignAliasAddresses(
+    connected.flatMap((s) => s.clientAliases.map((a) => a.dnsName)),
+  );
+  const addressOf = new Map(entries.map((e) => [e.name, e.ip]));
+  const egress = connected.flatMap((s) =>
+    s.clientAliases.map((alias) => ({
+      address: addressOf.get(alias.dnsName.toLowerCase()) as string,
+      port: alias.port,
+      discoveryName: s.discoveryName,
+      protocol: s.appProtocol === "http" ? ("http" as const) : ("tcp" as const),
+      perRequestTimeoutMs: s.perRequestTimeoutMs,
+      idleTimeoutMs: s.idleTimeoutMs,
+    })),
+  );
+  return { entries, egress };
+}

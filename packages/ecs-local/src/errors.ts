@@ -1,0 +1,105 @@
+/**
+ * The catalogue of ecs-local's errors. Every error has a stable `code` a script can match,
+ * a message that says what failed, where, and what to do, and the underlying `cause`.
+ * Expected outcomes (an unhealthy task, an ejected endpoint) are values, not errors.
+ */
+export class EcsLocalError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The CDK app could not be synthesized or its cloud assembly could not be read. */
+export class AssemblyError extends EcsLocalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ECS_LOCAL_ASSEMBLY", message, options);
+  }
+}
+
+/**
+ * A template resource is malformed or inconsistent. `constructPath` is the CDK construct
+ * path (`aws:cdk:path`) when the template carries one, else the logical ID.
+ */
+export class TemplateError extends EcsLocalError {
+  readonly constructPath: string;
+  readonly logicalId: string;
+  constructor(logicalId: string, constructPath: string | undefined, problem: string, fix: string) {
+    super("ECS_LOCAL_TEMPLATE", `${constructPath ?? logicalId}: ${problem} ${fix}`.trim());
+    this.logicalId = logicalId;
+    this.constructPath = constructPath ?? logicalId;
+  }
+}
+
+/** A Dockerfile could not be turned into a runnable process. */
+export class DockerfileError extends EcsLocalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ECS_LOCAL_DOCKERFILE", message, options);
+  }
+}
+
+/** A host-side build step (npm ci, pip install, …) failed. */
+export class BuildStepError extends EcsLocalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ECS_LOCAL_BUILD", message, options);
+  }
+}
+
+/** Linux namespaces are not available here (not Linux, or `unshare` refused). */
+export class SandboxUnavailableError extends EcsLocalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ECS_LOCAL_NO_NAMESPACES", message, options);
+  }
+}
+
+/** A task's sandbox could not be created, entered or torn down. */
+export class SandboxError extends EcsLocalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ECS_LOCAL_SANDBOX", message, options);
+  }
+}
+
+/** The user asked for something the CLI cannot do as asked (bad flag, unknown service). */
+export class UsageError extends EcsLocalError {
+  constructor(message: string) {
+    super("ECS_LOCAL_USAGE", message);
+  }
+}
+
+/** No running `ecs-local up` could be found for a verb that needs one. */
+export class NoRunError extends EcsLocalError {
+  constructor(message: string) {
+    super("ECS_LOCAL_NO_RUN", message);
+  }
+}
+
+/**
+ * A Dockerfile RUN step failed while preparing an image: which step, its exit code and the
+ * tail of its output, so the message alone is enough to start fixing it.
+ */
+export class BuildStepFailedError extends BuildStepError {
+  readonly step: string;
+  readonly exitCode: number | null;
+  readonly outputTail: readonly string[];
+  constructor(
+    step: string,
+    exitCode: number | null,
+    outputTail: readonly string[],
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.step = step;
+    this.exitCode = exitCode;
+    this.outputTail = outputTail;
+  }
+}
+
+/** A sidecar's configuration file is missing or invalid; the sidecar cannot start. */
+export class SidecarConfigError extends EcsLocalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ECS_LOCAL_SIDECAR_CONFIG", message, options);
+  }
+}

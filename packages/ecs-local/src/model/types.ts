@@ -1,0 +1,237 @@
+/**
+ * The typed model of a synthesized CDK stack, as far as ecs-local emulates it. Built from
+ * CloudFormation by `buildModel` (pure); everything downstream reads only this.
+ * Durations are in milliseconds of AWS time (before `--time-scale`).
+ */
+
+/** Where a model element came from, for error messages and the UI. */
+export interface Origin {
+  readonly logicalId: string;
+  /** The CDK construct path (`aws:cdk:path` metadata), or the logical ID when absent. */
+  readonly constructPath: string;
+}
+
+export interface Model {
+  readonly stackName: string;
+  readonly clusters: readonly Cluster[];
+  readonly namespaces: readonly Namespace[];
+  readonly taskDefinitions: readonly TaskDefinition[];
+  readonly services: readonly Service[];
+  readonly loadBalancers: readonly LoadBalancer[];
+  readonly targetGroups: readonly TargetGroup[];
+  readonly scaling: readonly ScalableTarget[];
+  readonly securityGroups: readonly SecurityGroup[];
+  /** Resource types present in the template that ecs-local does not emulate, with counts. */
+  readonly notEmulated: readonly { readonly type: string; readonly count: number }[];
+}
+
+export interface Cluster {
+  readonly origin: Origin;
+  /** `ClusterName` if set, else the logical ID. */
+  readonly name: string;
+  /** Logical ID of the namespace in `ServiceConnectDefaults`, if any. */
+  readonly defaultNamespaceId?: string;
+}
+
+export interface Namespace {
+  readonly origin: Origin;
+  /** e.g. `local` */
+  readonly name: string;
+  readonly type: "DNS_PRIVATE" | "DNS_PUBLIC" | "HTTP";
+}
+
+export interface TaskDefinition {
+  readonly origin: Origin;
+  /** `Family` if set, else the logical ID. */
+  readonly family: string;
+  /** CPU units (1024 = one vCPU) and MiB, as strings in CloudFormation, numbers here. */
+  readonly cpu?: number;
+  readonly memoryMiB?: number;
+  readonly containers: readonly ContainerDefinition[];
+}
+
+export interface ContainerDefinition {
+  readonly name: string;
+  /** Where the image comes from: a CDK image asset (built from a folder) or a registry name. */
+  readonly image: ImageSource;
+  readonly essential: boolean;
+  readonly portMappings: readonly PortMapping[];
+  readonly environment: Readonly<Record<string, string>>;
+  /** Overrides the image's ENTRYPOINT / CMD when set, as ECS does. */
+  readonly entryPoint?: readonly string[];
+  readonly command?: readonly string[];
+  readonly workingDirectory?: string;
+  readonly healthCheck?: ContainerHealthCheck;
+  /** Containers this one waits for (`DependsOn` inside the task definition). */
+  readonly dependsOn: readonly { readonly containerName: string; readonly condition: string }[];
+  /** Seconds between SIGTERM and SIGKILL; ECS's default is 30. */
+  readonly stopTimeoutSeconds: number;
+  readonly memoryMiB?: number;
+}
+
+export type ImageSource =
+  | {
+      readonly kind: "asset";
+      /** The asset hash CDK used in the image tag. */
+      readonly assetHash: string;
+      /** Absolute path of the build context folder (filled in from the asset manifest). */
+      readonly directory?: string;
+      /** Dockerfile name relative to `directory`; default `Dockerfile`. */
+      readonly dockerfile?: string;
+      readonly buildArgs?: Readonly<Record<string, string>>;
+      readonly target?: string;
+    }
+  | { readonly kind: "registry"; readonly name: string };
+
+export interface PortMapping {
+  /** Service Connect refers to a port mapping by this name. */
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol: "tcp" | "udp";
+  readonly appProtocol?: "http" | "http2" | "grpc";
+}
+
+export interface ContainerHealthCheck {
+  /** As in the template: `["CMD-SHELL", "curl -f …"]` or `["CMD", "curl", …]`. */
+  readonly command: readonly string[];
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly startPeriodMs: number;
+}
+
+export interface Service {
+  readonly origin: Origin;
+  /** `ServiceName` if set, else the logical ID. */
+  readonly name: string;
+  readonly clusterId: string;
+  readonly taskDefinitionId: string;
+  readonly desiredCount: number;
+  readonly deployment: DeploymentSettings;
+  readonly serviceConnect?: ServiceConnect;
+  readonly loadBalancers: readonly ServiceLoadBalancer[];
+  /** Logical IDs of security groups attached to the service's tasks. */
+  readonly securityGroupIds: readonly string[];
+  readonly healthCheckGracePeriodMs: number;
+  readonly enableExecuteCommand: boolean;
+  /** Logical IDs of the other services this one waits for (from `DependsOn`, transitively). */
+  readonly dependsOnServices: readonly string[];
+}
+
+export interface DeploymentSettings {
+  readonly minimumHealthyPercent: number;
+  readonly maximumPercent: number;
+  readonly circuitBreaker: { readonly enable: boolean; readonly rollback: boolean };
+}
+
+export interface ServiceConnect {
+  /** Logical ID of the namespace (explicit, or the cluster's default). */
+  readonly namespaceId: string;
+  readonly namespaceName: string;
+  /** Empty for a client-only service. */
+  readonly services: readonly ServiceConnectService[];
+}
+
+export interface ServiceConnectService {
+  /** Name of the port mapping in the task definition. */
+  readonly portName: string;
+  /** Cloud Map service name; defaults to the port name. */
+  readonly discoveryName: string;
+  /** The container port the name resolves to (from the port mapping). */
+  readonly containerPort: number;
+  readonly appProtocol?: "http" | "http2" | "grpc";
+  /** What clients dial: DNS name (default `<discoveryName>.<namespace>`) and port. */
+  readonly clientAliases: readonly { readonly dnsName: string; readonly port: number }[];
+  readonly ingressPortOverride?: number;
+  /** Per-request timeout in ms (Service Connect default 15 s; 0 disables). */
+  readonly perRequestTimeoutMs: number;
+  /** Idle timeout in ms (default 300 s for HTTP, 3600 s for TCP). */
+  readonly idleTimeoutMs: number;
+}
+
+export interface ServiceLoadBalancer {
+  readonly targetGroupId: string;
+  readonly containerName: string;
+  readonly containerPort: number;
+}
+
+export interface LoadBalancer {
+  readonly origin: Origin;
+  readonly scheme: "internet-facing" | "internal";
+  readonly securityGroupIds: readonly string[];
+  readonly listeners: readonly Listener[];
+}
+
+export interface Listener {
+  readonly origin: Origin;
+  readonly port: number;
+  readonly protocol: "HTTP" | "HTTPS";
+  /** Forward target of the default action (weighted forwards use the first group). */
+  readonly defaultTargetGroupId?: string;
+  readonly rules: readonly ListenerRule[];
+}
+
+export interface ListenerRule {
+  readonly origin: Origin;
+  readonly priority: number;
+  readonly pathPatterns: readonly string[];
+  readonly hostHeaders: readonly string[];
+  readonly targetGroupId: string;
+}
+
+export interface TargetGroup {
+  readonly origin: Origin;
+  readonly port: number;
+  readonly protocol: "HTTP" | "HTTPS";
+  readonly targetType: "ip" | "instance";
+  readonly healthCheck: TargetGroupHealthCheck;
+  /** Default 300 s. */
+  readonly deregistrationDelayMs: number;
+}
+
+export interface TargetGroupHealthCheck {
+  readonly path: string;
+  /** e.g. `200` or `200-299` or `200,302`. */
+  readonly matcher: string;
+  /** Defaults as for ALB target groups: 30 s, 5 s, 5 healthy, 2 unhealthy. */
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+}
+
+export interface ScalableTarget {
+  readonly origin: Origin;
+  /** Logical ID of the scaled ECS service. */
+  readonly serviceId: string;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly policies: readonly TargetTrackingPolicy[];
+}
+
+export interface TargetTrackingPolicy {
+  readonly origin: Origin;
+  readonly metric:
+    | "ECSServiceAverageCPUUtilization"
+    | "ECSServiceAverageMemoryUtilization"
+    | "ALBRequestCountPerTarget";
+  readonly targetValue: number;
+  readonly scaleInCooldownMs: number;
+  readonly scaleOutCooldownMs: number;
+  readonly disableScaleIn: boolean;
+}
+
+export interface SecurityGroup {
+  readonly origin: Origin;
+  readonly description: string;
+  readonly ingress: readonly SecurityGroupRule[];
+  readonly egress: readonly SecurityGroupRule[];
+}
+
+export interface SecurityGroupRule {
+  readonly protocol: "tcp" | "udp" | "icmp" | "-1";
+  readonly fromPort: number;
+  readonly toPort: number;
+  /** Exactly one peer: a CIDR or another group's logical ID. */
+  readonly peer: { readonly cidr: string } | { readonly groupId: string };
+}

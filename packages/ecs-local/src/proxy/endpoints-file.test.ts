@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseEndpoints, renderEndpoints } from "./endpoints-file.js";
+
+test("round-trips through render and parse", () => {
+  const text = renderEndpoints(3, {
+    backend: [{ taskId: "b1", socketPath: "/r/b1.sock" }],
+    empty: [],
+  });
+  const r = parseEndpoints(text);
+  assert.ok(r.ok);
+  assert.equal(r.snapshot.version, 3);
+  assert.deepEqual(r.snapshot.services.get("backend"), [
+    { taskId: "b1", socketPath: "/r/b1.sock" },
+  ]);
+  assert.deepEqual(r.snapshot.services.get("empty"), []);
+});
+
+test("bad files are values with a reason", async (t) => {
+  const cases: [string, string, RegExp][] = [
+    ["truncated", '{"version": 1, "serv', /not JSON/],
+    ["array", "[]", /not an object/],
+    ["no version", '{"services": {}}', /version/],
+    ["services not an object", '{"version": 1, "services": []}', /services must be an object/],
+    ["list not an array", '{"version": 1, "services": {"a": {}}}', /services\.a must be an array/],
+    [
+      "relative socket",
+      '{"version": 1, "services": {"a": [{"taskId": "x", "socketPath": "x.sock"}]}}',
+      /services\.a\[0\]/,
+    ],
+  ];
+  for (const [name, text, problem] of cases) {
+    await t.test(name, () => {
+      const r = parseEndpoints(text);
+      assert.equal(r.ok, false);
+      if (!r.ok) assert.match(r.problem, problem);
+    });
+  }
+});

@@ -1,0 +1,83 @@
+/**
+ * The endpoints file: the control plane's view of which tasks serve each discovery name,
+ * pushed to sidecars the way an xDS server pushes clusters. The control plane writes it
+ * atomically (write a temp file, rename over) so a reader never sees half a file:
+ *
+ * ```json
+ * { "version": 7,
+ *   "services": { "backend-container": [ { "taskId": "backend-1", "socketPath": "/…/backend-1/api.sock" } ] } }
+ * ```
+ *
+ * Only healthy, registered tasks are listed; a name with no entry (or `[]`) has no endpoint.
+ * Parsing is pure; a bad file is a value, so the watcher can keep its last good snapshot.
+ */
+
+/** One task serving a discovery name, reached through its ingress socket. */
+export interface Endpoint {
+  readonly taskId: string;
+  readonly socketPath: string;
+}
+
+export interface EndpointsSnapshot {
+  /** Increases with every write; for logs (changes are detected by content). */
+  readonly version: number;
+  readonly services: ReadonlyMap<string, readonly Endpoint[]>;
+}
+
+/** Before the first file is read: no endpoints anywhere. */
+export const EMPTY_SNAPSHOT: EndpointsSnapshot = { version: 0, services: new Map() };
+
+export type EndpointsParseResult =
+  | { readonly ok: true; readonly snapshot: EndpointsSnapshot }
+  | { readonly ok: false; readonly problem: string };
+
+/** Parses the file's text. */
+export function parseEndpoints(text: string): EndpointsParseResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, problem: `not JSON (${(err as Error).message})` };
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data))
+    return { ok: false, problem: "not an object" };
+  const { version, services } = data as Record<string, unknown>;
+  if (!Number.isInteger(version) || (version as number) < 0) {
+    return {
+      ok: false,
+      problem: `version must be a whole number >= 0, got ${JSON.stringify(version)}`,
+    };
+  }
+  if (typeof services !== "object" || services === null || Array.isArray(services)) {
+    return { ok: false, problem: "services must be an object of discovery name to endpoint list" };
+  }
+  const out = new Map<string, Endpoint[]>();
+  for (const [name, list] of Object.entries(services)) {
+    if (!Array.isArray(list)) return { ok: false, problem: `services.${name} must be an array` };
+    const endpoints: Endpoint[] = [];
+    for (const [i, e] of list.entries()) {
+      const { taskId, socketPath } = (e ?? {}) as Record<string, unknown>;
+      if (
+        typeof taskId !== "string" ||
+        typeof socketPath !== "string" ||
+        !socketPath.startsWith("/")
+      ) {
+        return {
+          ok: false,
+          problem: `services.${name}[${i}] needs a taskId and an absolute socketPath`,
+        };
+      }
+      endpoints.push({ taskId, socketPath });
+    }
+    out.set(name, endpoints);
+  }
+  return { ok: true, snapshot: { version: version as number, services: out } };
+}
+
+/** The text a control plane writes (the inverse of {@link parseEndpoints}). */
+export function renderEndpoints(
+  version: number,
+  services: Readonly<Record<string, readonly Endpoint[]>>,
+): string {
+  return `${JSON.stringify({ version, services }, null, 2)}\n`;
+}

@@ -1,0 +1,508 @@
+/**
+ * The I/O edge of image preparation: materialise the plan of a Dockerfile as folders under
+ * a cache directory, run its host steps there, and remember the result by content hash.
+ *
+ * Layout: `<cacheDir>/<contentHash>/<stageKey>/` is a stage's filesystem root (container
+ * path `/app/x` → `<stageRoot>/app/x`), `<contentHash>/venv` the Python virtualenv when the
+ * image needs one, `<contentHash>/done` the finished result. Nothing outside `cacheDir` is
+ * written, except what npm and pip keep in their caches under the user's HOME.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import {
+  copyFile,
+  cp,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
+import * as path from "node:path";
+import { BuildStepError, BuildStepFailedError, DockerfileError } from "../errors.js";
+import {
+  type ContextEntry,
+  globToRegExp,
+  hashContext,
+  listContext,
+  readDockerignore,
+} from "./build-context.js";
+import { hostSearchPath } from "./container-process.js";
+import { parseDockerfile } from "./dockerfile-parse.js";
+import {
+  type ImagePlan,
+  mapCommandPaths,
+  PLAN_VERSION,
+  type PlanStep,
+  planImage,
+} from "./image-plan.js";
+
+export interface PrepareImageOptions {
+  /** The build context folder (the CDK image asset's directory). */
+  readonly contextDir: string;
+  /** Relative to `contextDir`; default `Dockerfile`. */
+  readonly dockerfile?: string;
+  /** Stage to stop at (`--target`); default the last stage. */
+  readonly target?: string;
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  /** Where prepared images live, e.g. `<project>/.ecs-local/images`. */
+  readonly cacheDir: string;
+  readonly onProgress?: (event: ImageProgress) => void;
+  /** Aborts a running step (its process is killed) and the build. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ImageProgress {
+  readonly type: "cached" | "stage" | "step" | "skipped" | "venv" | "output" | "done";
+  readonly message: string;
+}
+
+export interface PreparedImage {
+  /** Host folder that is the final stage's `/`. */
+  readonly rootDir: string;
+  /** WORKDIR as a container path, and mapped to the host. */
+  readonly workdir: string;
+  readonly workdirHostPath: string;
+  /** The image's ENV (container paths unmapped; PATH is mapped by `containerProcess`). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly entrypoint: readonly string[];
+  readonly cmd: readonly string[];
+  readonly user?: string;
+  readonly exposedPorts: readonly { readonly port: number; readonly protocol: "tcp" | "udp" }[];
+  /** What was skipped or not applied, one line each, for the user. */
+  readonly notices: readonly string[];
+  /** The per-image virtualenv (`pip`/`python` resolve here) when the image uses Python. */
+  readonly venvDir?: string;
+  readonly contentHash: string;
+  /** True when the result came from an earlier finished build. */
+  readonly cached: boolean;
+}
+
+/** Lines of a failed step's output kept for the error message. */
+const OUTPUT_TAIL_LINES = 20;
+
+// Two tasks of one service prepare the same image at once; they share one build.
+const inflight = new Map<string, Promise<PreparedImage>>();
+
+/** Prepare (or reuse) the image folder for a build context. */
+export async function prepareImage(options: PrepareImageOptions): Promise<PreparedImage> {
+  const contextDir = path.resolve(options.contextDir);
+  const dockerfileName = options.dockerfile ?? "Dockerfile";
+  const dockerfilePath = path.resolve(contextDir, dockerfileName);
+  let text: string;
+  try {
+    text = await readFile(dockerfilePath, "utf8");
+  } catch (err) {
+    throw new DockerfileError(
+      `cannot read ${dockerfilePath}: ${(err as Error).message}. Check the image asset's directory and dockerfile name.`,
+      { cause: err },
+    );
+  }
+  const plan = planImage(
+    parseDockerfile(text, {
+      fileName: dockerfilePath,
+      ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),
+    }),
+    {
+      fileName: dockerfilePath,
+      ...(options.target !== undefined ? { target: options.target } : {}),
+    },
+  );
+  const rules = await readDockerignore(contextDir);
+  const entries = await listContext(contextDir, rules);
+  const python = plan.needsPython ? pythonInterpreter() : "";
+  const hash = await hashContext(contextDir, entries, [
+    PLAN_VERSION,
+    text,
+    options.target ?? "",
+    JSON.stringify(options.buildArgs ?? {}),
+    python,
+  ]);
+  const buildDir = path.join(path.resolve(options.cacheDir), hash);
+
+  const running = inflight.get(buildDir);
+  if (running) return running;
+  const build = (async (): Promise<PreparedImage> => {
+    const cached = await readDone(buildDir);
+    if (cached) {
+      options.onProgress?.({
+        type: "cached",
+        message: `using prepared image ${hash.slice(0, 12)} (${contextDir})`,
+      });
+      return cached;
+    }
+    return buildImage({ plan, contextDir, entries, buildDir, hash, python, options });
+  })();
+  inflight.set(buildDir, build);
+  try {
+    return await build;
+  } finally {
+    inflight.delete(buildDir);
+  }
+}
+
+async function readDone(buildDir: string): Promise<PreparedImage | undefined> {
+  try {
+    const done = JSON.parse(await readFile(path.join(buildDir, "done"), "utf8")) as PreparedImage;
+    if (!existsSync(done.rootDir)) return undefined;
+    return { ...done, cached: true };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `ECS_LOCAL_PYTHON`, else Debian's `/usr/bin/python3` (which sees apt's python3-* packages), else `python3`. */
+function pythonInterpreter(): string {
+  return (
+    process.env.ECS_LOCAL_PYTHON ??
+    (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3")
+  );
+}
+
+interface BuildInput {
+  readonly plan: ImagePlan;
+  readonly contextDir: string;
+  readonly entries: readonly ContextEntry[];
+  readonly buildDir: string;
+  readonly hash: string;
+  readonly python: string;
+  readonly options: PrepareImageOptions;
+}
+
+async function buildImage(input: BuildInput): Promise<PreparedImage> {
+  const { plan, buildDir, options } = input;
+  const progress = options.onProgress ?? (() => {});
+  // A build without `done` is a leftover of a failed or interrupted run: start clean.
+  await rm(buildDir, { recursive: true, force: true });
+  await mkdir(buildDir, { recursive: true });
+
+  let venvDir: string | undefined;
+  if (plan.needsPython) {
+    venvDir = path.join(buildDir, "venv");
+    progress({
+      type: "venv",
+      message: `creating Python virtualenv with ${input.python} (--system-site-packages)`,
+    });
+    await runProcess(input.python, ["-m", "venv", "--system-site-packages", venvDir], {
+      cwd: buildDir,
+      env: buildEnv({}, buildDir, undefined),
+      step: `${input.python} -m venv --system-site-packages ${venvDir}`,
+      fix: "Install python3-venv (Debian/Ubuntu) or point ECS_LOCAL_PYTHON at a Python 3 with the venv module.",
+      ...(options.signal ? { signal: options.signal } : {}),
+      onLine: (line) => progress({ type: "output", message: line }),
+    });
+  }
+
+  const roots = new Map<string, string>();
+  for (const stage of plan.stages) {
+    const root = path.join(buildDir, stage.key);
+    roots.set(stage.key, root);
+    progress({ type: "stage", message: `stage ${stage.key} (FROM ${stage.base})` });
+    if (stage.baseKey !== undefined) {
+      await cp(roots.get(stage.baseKey) as string, root, {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+    } else {
+      await mkdir(root, { recursive: true });
+    }
+    for (const step of stage.steps) {
+      await runStep(step, { ...input, root, roots, venvDir, progress });
+    }
+  }
+
+  const final = plan.stages[plan.stages.length - 1];
+  const rootDir = roots.get(final?.key ?? "") as string;
+  const workdirHostPath = path.join(rootDir, plan.runtime.workdir);
+  await mkdir(workdirHostPath, { recursive: true });
+  const prepared: PreparedImage = {
+    rootDir,
+    workdir: plan.runtime.workdir,
+    workdirHostPath,
+    env: plan.runtime.env,
+    entrypoint: plan.runtime.entrypoint,
+    cmd: plan.runtime.cmd,
+    ...(plan.runtime.user !== undefined ? { user: plan.runtime.user } : {}),
+    exposedPorts: plan.runtime.exposedPorts,
+    notices: plan.notices,
+    ...(venvDir !== undefined ? { venvDir } : {}),
+    contentHash: input.hash,
+    cached: false,
+  };
+  // Written last: its presence is what makes a build reusable.
+  await writeFile(path.join(buildDir, "done"), JSON.stringify(prepared, null, 2));
+  progress({ type: "done", message: `prepared image ${input.hash.slice(0, 12)} at ${rootDir}` });
+  return prepared;
+}
+
+interface StepContext extends BuildInput {
+  readonly root: string;
+  readonly roots: ReadonlyMap<string, string>;
+  readonly venvDir: string | undefined;
+  readonly progress: (event: ImageProgress) => void;
+}
+
+async function runStep(step: PlanStep, ctx: StepContext): Promise<void> {
+  const { root } = ctx;
+  switch (step.kind) {
+    case "workdir":
+      await mkdir(path.join(root, step.path), { recursive: true });
+      return;
+    case "copy":
+      ctx.progress({
+        type: "step",
+        message: `line ${step.line}: COPY ${step.sources.join(" ")} ${step.dest}`,
+      });
+      if (step.from === "context") await copyFromContext(step, ctx);
+      else await copyFromStage(step, ctx.roots.get(step.from) as string, root);
+      return;
+    case "run": {
+      if (step.classification !== "host") {
+        ctx.progress({
+          type: "skipped",
+          message: step.notice ?? `line ${step.line}: skipped \`${step.command}\``,
+        });
+        return;
+      }
+      ctx.progress({ type: "step", message: `line ${step.line}: RUN ${step.command}` });
+      const cwd = path.join(root, step.workdir);
+      await mkdir(cwd, { recursive: true });
+      // Container paths point into the stage folder; a program only the host has stays as is.
+      const command = mapCommandPaths(
+        step.command,
+        root,
+        (p, atProgram) => !(atProgram && !existsSync(path.join(root, p)) && existsSync(p)),
+      );
+      await runProcess("/bin/sh", ["-c", command], {
+        cwd,
+        env: buildEnv(step.env, root, ctx.venvDir),
+        step: `line ${step.line}: RUN ${step.command}`,
+        fix: `Run it yourself in ${cwd} to see the whole output.`,
+        ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+        onLine: (line) => ctx.progress({ type: "output", message: line }),
+      });
+      return;
+    }
+  }
+}
+
+/** Host variables a build step may need (network, locale, registries); the rest of the host env stays out, as in Docker. */
+const PASSTHROUGH =
+  /^(HOME|USER|LOGNAME|LANG|LC_[A-Z]+|TZ|TMPDIR|TERM|SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|npm_config_(registry|cafile|strict_ssl|proxy|https_proxy|userconfig)|PIP_[A-Z_]+)$/;
+
+function buildEnv(
+  stepEnv: Readonly<Record<string, string>>,
+  root: string,
+  venvDir: string | undefined,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && PASSTHROUGH.test(k)) env[k] = v;
+  Object.assign(env, stepEnv);
+  // HOME stays the host's so npm and pip reuse their caches (and work offline).
+  if (process.env.HOME !== undefined) env.HOME = process.env.HOME;
+  env.PATH = hostSearchPath(stepEnv.PATH, root, venvDir, process.env.PATH);
+  if (venvDir !== undefined) env.VIRTUAL_ENV = venvDir;
+  // No network calls that do not change the result: npm audit/fund/update checks, pip's self-check.
+  env.npm_config_audit = "false";
+  env.npm_config_fund = "false";
+  env.npm_config_update_notifier = "false";
+  env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
+  env.PIP_NO_INPUT = "1";
+  return env;
+}
+
+interface RunOptions {
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  readonly step: string;
+  readonly fix: string;
+  readonly signal?: AbortSignal;
+  readonly onLine: (line: string) => void;
+}
+
+function runProcess(file: string, args: readonly string[], o: RunOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const tail: string[] = [];
+    const child = spawn(file, args, {
+      cwd: o.cwd,
+      env: o.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    const collect = (stream: NodeJS.ReadableStream): void => {
+      let partial = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        const lines = (partial + chunk).split(/\r?\n/);
+        partial = lines.pop() ?? "";
+        for (const l of lines) push(l);
+      });
+      stream.on("end", () => {
+        if (partial !== "") push(partial);
+      });
+    };
+    const push = (line: string): void => {
+      tail.push(line);
+      if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
+      o.onLine(line);
+    };
+    if (child.stdout) collect(child.stdout);
+    if (child.stderr) collect(child.stderr);
+    child.on("error", (err) => {
+      reject(
+        new BuildStepFailedError(
+          o.step,
+          null,
+          tail,
+          `${o.step}: could not start (${err.message}). ${o.fix}`,
+          {
+            cause: err,
+          },
+        ),
+      );
+    });
+    child.on("close", (code, signal) => {
+      if (code === 0) return resolve();
+      const how = code !== null ? `exited with code ${code}` : `was killed by ${signal}`;
+      const output =
+        tail.length > 0 ? `\nLast ${tail.length} lines of output:\n${tail.join("\n")}` : "";
+      reject(
+        new BuildStepFailedError(
+          o.step,
+          code,
+          [...tail],
+          `${o.step} ${how} (in ${o.cwd}). ${o.fix}${output}`,
+        ),
+      );
+    });
+  });
+}
+
+const GLOB = /[*?[]/;
+
+/** COPY/ADD from the build context, seeing only what `.dockerignore` lets through. */
+async function copyFromContext(
+  step: Extract<PlanStep, { kind: "copy" }>,
+  ctx: StepContext,
+): Promise<void> {
+  const byPath = new Map(ctx.entries.map((e) => [e.path, e] as const));
+  const items: { rel: string; type: ContextEntry["type"] }[] = [];
+  let wildcard = false;
+  for (const source of step.sources) {
+    const rel = path.posix.normalize(source.replace(/^\/+/, "")).replace(/\/+$/, "");
+    if (rel === "." || rel === "") {
+      items.push({ rel: "", type: "dir" });
+    } else if (GLOB.test(rel)) {
+      wildcard = true;
+      const re = globToRegExp(rel);
+      for (const e of ctx.entries) if (re.test(e.path)) items.push({ rel: e.path, type: e.type });
+    } else {
+      const e = byPath.get(rel);
+      if (e) items.push({ rel, type: e.type });
+      else if (ctx.entries.some((x) => x.path.startsWith(`${rel}/`)))
+        items.push({ rel, type: "dir" });
+      else throw copyNotFound(step, source, ctx.contextDir);
+    }
+  }
+  if (items.length === 0) throw copyNotFound(step, step.sources.join(" "), ctx.contextDir);
+  const destIsDir =
+    step.dest.endsWith("/") ||
+    wildcard ||
+    items.length > 1 ||
+    items[0]?.type === "dir" ||
+    (await isDirectory(path.join(ctx.root, step.dest)));
+  const destHost = path.join(ctx.root, step.dest);
+  for (const item of items) {
+    if (item.type === "dir") {
+      const prefix = item.rel === "" ? "" : `${item.rel}/`;
+      await mkdir(destHost, { recursive: true });
+      for (const e of ctx.entries) {
+        if (!e.path.startsWith(prefix)) continue;
+        await copyEntry(
+          path.join(ctx.contextDir, e.path),
+          path.join(destHost, e.path.slice(prefix.length)),
+          e.type,
+        );
+      }
+    } else {
+      const target = destIsDir ? path.join(destHost, path.posix.basename(item.rel)) : destHost;
+      await copyEntry(path.join(ctx.contextDir, item.rel), target, item.type);
+    }
+  }
+}
+
+function copyNotFound(
+  step: Extract<PlanStep, { kind: "copy" }>,
+  source: string,
+  contextDir: string,
+): BuildStepError {
+  return new BuildStepError(
+    `Dockerfile line ${step.line}: COPY source "${source}" is not in the build context ${contextDir} ` +
+      "(or .dockerignore excludes it). Create it, fix the path, or adjust .dockerignore.",
+  );
+}
+
+async function copyEntry(from: string, to: string, type: ContextEntry["type"]): Promise<void> {
+  if (type === "dir") {
+    await mkdir(to, { recursive: true });
+    return;
+  }
+  await mkdir(path.dirname(to), { recursive: true });
+  await rm(to, { force: true, recursive: true });
+  if (type === "symlink") await symlink(await readlink(from), to);
+  else await copyFile(from, to);
+}
+
+/** COPY --from=<stage>: source paths are container paths inside that stage's folder. */
+async function copyFromStage(
+  step: Extract<PlanStep, { kind: "copy" }>,
+  fromRoot: string,
+  root: string,
+): Promise<void> {
+  const sources: string[] = [];
+  for (const source of step.sources) {
+    const abs = path.posix.normalize(`/${source}`);
+    if (GLOB.test(path.posix.basename(abs))) {
+      const dir = path.join(fromRoot, path.posix.dirname(abs));
+      const re = globToRegExp(path.posix.basename(abs));
+      const names = existsSync(dir) ? await readdir(dir) : [];
+      for (const n of names) if (re.test(n)) sources.push(path.join(dir, n));
+    } else {
+      const host = path.join(fromRoot, abs);
+      if (!(await lstat(host).catch(() => undefined))) {
+        throw new BuildStepError(
+          `Dockerfile line ${step.line}: COPY --from source "${source}" does not exist in that stage (${host}). ` +
+            "Check that an earlier step of that stage creates it.",
+        );
+      }
+      sources.push(host);
+    }
+  }
+  const destHost = path.join(root, step.dest);
+  const first = sources[0];
+  const destIsDir =
+    step.dest.endsWith("/") ||
+    sources.length !== 1 ||
+    (first !== undefined && (await isDirectory(first))) ||
+    (await isDirectory(destHost));
+  for (const src of sources) {
+    const srcIsDir = await isDirectory(src);
+    // A directory source copies its contents, as Docker does.
+    const target = srcIsDir
+      ? destHost
+      : destIsDir
+        ? path.join(destHost, path.basename(src))
+        : destHost;
+    await mkdir(srcIsDir ? target : path.dirname(target), { recursive: true });
+    await cp(src, target, { recursive: true, verbatimSymlinks: true, force: true });
+  }
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
+}

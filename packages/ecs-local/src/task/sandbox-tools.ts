@@ -1,0 +1,57 @@
+/**
+ * The host tools a task sandbox needs (`unshare`, `nsenter`, `ip`, `mount`) and the namespace
+ * flags shared by the probe and the sandbox, so the probe tests exactly what `create` will do.
+ */
+import { access, constants } from "node:fs/promises";
+import path from "node:path";
+
+/**
+ * New user (unprivileged, current user mapped to root), network, mount and UTS namespaces:
+ * the task gets its own loopback, its own /etc/hosts and its own hostname, like an awsvpc task.
+ */
+export const NAMESPACE_FLAGS = ["--user", "--map-root-user", "--net", "--mount", "--uts"] as const;
+
+/** The `nsenter` flags that join all of {@link NAMESPACE_FLAGS}. */
+export const NSENTER_FLAGS = [
+  "--user",
+  "--net",
+  "--mount",
+  "--uts",
+  "--preserve-credentials",
+] as const;
+
+// sbin folders are often missing from a non-root PATH, but `ip` lives there.
+const FALLBACK_PATH = [
+  "/usr/local/sbin",
+  "/usr/local/bin",
+  "/usr/sbin",
+  "/usr/bin",
+  "/sbin",
+  "/bin",
+];
+
+/** PATH for the holder's setup script: the caller's PATH plus the sbin folders. */
+export function toolPath(): string {
+  const parts = (process.env.PATH ?? "").split(":").filter((p) => p !== "");
+  return [...new Set([...parts, ...FALLBACK_PATH])].join(":");
+}
+
+const resolved = new Map<string, string | undefined>();
+
+/** Absolute path of a host tool, or undefined when it is not installed. Cached. */
+export async function findTool(name: string): Promise<string | undefined> {
+  if (resolved.has(name)) return resolved.get(name);
+  let found: string | undefined;
+  for (const dir of toolPath().split(":")) {
+    const candidate = path.join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      found = candidate;
+      break;
+    } catch {
+      // not in this folder
+    }
+  }
+  resolved.set(name, found);
+  return found;
+}

@@ -1,0 +1,95 @@
+/**
+ * What ecs-local does with apps that go wrong: a failing health check, a crashing container,
+ * a template that does not hold together. Each gets a clear, actionable outcome.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { cli, processesUnder, UpProcess, waitUntil } from "./support/ecs-local-run.js";
+
+const FAULTY_APP = fileURLToPath(new URL("./fixtures/faulty-app", import.meta.url));
+
+function tempStateDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "ecs-local-faults-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe("misbehaving services", { timeout: 300_000 }, () => {
+  test("a failing health check gets the task replaced; a crash records its exit code", async (t) => {
+    const stateDir = tempStateDir(t);
+    const up = new UpProcess(stateDir, ["--app", FAULTY_APP]);
+    t.after(async () => {
+      if (up.child.exitCode === null) {
+        await cli(stateDir, ["down"], 120_000);
+        await up.exited;
+      }
+    });
+
+    await up.waitFor(
+      /sick-service: stopped task (\w+): task failed container health checks/,
+      120_000,
+    );
+    await up.waitFor(/sick-service: started task \w+ \(0 of 1 running\)/, 30_000);
+    await up.waitFor(
+      /crash-service: stopped task \w+: Essential container in task exited \(crash: exit code 3\)/,
+      60_000,
+    );
+
+    const ps = await cli(stateDir, ["ps"]);
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.match(ps.stdout, /STOPPED .*stopped: task failed container health checks/);
+    assert.match(
+      ps.stdout,
+      /stopped: Essential container in task exited \(crash: exit code 3\)\s+exit crash=3/,
+    );
+
+    const logs = await cli(stateDir, ["logs", "crash"]);
+    assert.match(logs.stdout, /^crash-service\/\w{8} crash \| cannot open config\.yaml$/m);
+
+    // Repeated crashes back off instead of spinning.
+    await up.waitFor(
+      /crash-service: .*failed in a row|crash-service: started task \w+ \(0 of 1 running\)/,
+      60_000,
+    );
+
+    const down = await cli(stateDir, ["down"], 120_000);
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal(await up.exited, 0);
+    await waitUntil(
+      () => (processesUnder(stateDir).length === 0 ? true : undefined),
+      10_000,
+      "no leftover process",
+    );
+  });
+
+  test("a Service Connect port name the task lacks is refused, naming the construct", async (t) => {
+    const stateDir = tempStateDir(t);
+    const up = new UpProcess(stateDir, ["--app", FAULTY_APP, "-c", "broken=true"]);
+    assert.equal(await up.exited, 1);
+    assert.match(up.output, /FaultyStack\/SickService\/Service/);
+    assert.match(up.output, /"http"/);
+    assert.match(up.output, /sick/);
+    assert.equal(processesUnder(stateDir).length, 0);
+  });
+
+  test("a folder without cdk.json is refused with what to do", async (t) => {
+    const stateDir = tempStateDir(t);
+    const up = new UpProcess(stateDir, ["--app", stateDir]);
+    assert.equal(await up.exited, 1);
+    assert.match(
+      up.output,
+      /has no cdk\.json\. Run ecs-local in a CDK app folder or pass --app <dir>/,
+    );
+  });
+
+  test("verbs without a run say how to start one", async (t) => {
+    const stateDir = tempStateDir(t);
+    const ps = await cli(stateDir, ["ps"]);
+    assert.equal(ps.code, 1);
+    assert.match(ps.stderr, /No ecs-local run found in .*Start one with `ecs-local up`/);
+  });
+});

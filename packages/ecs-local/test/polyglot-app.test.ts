@@ -1,0 +1,54 @@
+/**
+ * A CDK app written as a new user would: a Node frontend built with `npm install && npm run
+ * build` and started with `npm run start`, and a Flask backend installed from
+ * requirements.txt. ecs-local must run it unchanged.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import {
+  cli,
+  freePort,
+  get,
+  processesUnder,
+  UpProcess,
+  waitUntil,
+} from "./support/ecs-local-run.js";
+
+const POLYGLOT_APP = fileURLToPath(new URL("./fixtures/polyglot-app", import.meta.url));
+
+test("the polyglot app runs: Node web → api.local:5000 → Flask", {
+  timeout: 300_000,
+}, async (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), "ecs-local-polyglot-"));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  const port = await freePort();
+  const up = new UpProcess(stateDir, ["--app", POLYGLOT_APP, "--listener-port", `80=${port}`]);
+  t.after(async () => {
+    if (up.child.exitCode === null) {
+      await cli(stateDir, ["down"], 120_000);
+      await up.exited;
+    }
+  });
+  await up.waitFor(/all services healthy/, 240_000);
+  assert.match(
+    up.output,
+    /skipped `apt-get update && apt-get install -y curl`: the host must provide curl/,
+  );
+
+  const page = await get(`http://127.0.0.1:${port}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.body, /Hello from Flask/);
+
+  const down = await cli(stateDir, ["down"], 120_000);
+  assert.equal(down.code, 0, down.stderr);
+  assert.equal(await up.exited, 0);
+  await waitUntil(
+    () => (processesUnder(stateDir).length === 0 ? true : undefined),
+    10_000,
+    "no leftover process",
+  );
+});
