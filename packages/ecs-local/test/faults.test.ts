@@ -3,12 +3,14 @@
  * a template that does not hold together. Each gets a clear, actionable outcome.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { cli, processesUnder, UpProcess, waitUntil } from "./support/ecs-local-run.js";
+import { CLI, cli, processesUnder, waitUntil } from "./support/ecs-local-run.js";
+import { startRun } from "./support/with-run.js";
 
 const FAULTY_APP = fileURLToPath(new URL("./fixtures/faulty-app", import.meta.url));
 
@@ -20,14 +22,7 @@ function tempStateDir(t: { after: (fn: () => void) => void }): string {
 
 describe("misbehaving services", { timeout: 300_000 }, () => {
   test("a failing health check gets the task replaced; a crash records its exit code", async (t) => {
-    const stateDir = tempStateDir(t);
-    const up = new UpProcess(stateDir, ["--app", FAULTY_APP]);
-    t.after(async () => {
-      if (up.child.exitCode === null) {
-        await cli(stateDir, ["down"], 120_000);
-        await up.exited;
-      }
-    });
+    const { up, stateDir } = startRun(t, "ecs-local-faults-", ["--app", FAULTY_APP]);
 
     await up.waitFor(
       /sick-service: stopped task (\w+): task failed container health checks/,
@@ -67,8 +62,12 @@ describe("misbehaving services", { timeout: 300_000 }, () => {
   });
 
   test("a Service Connect port name the task lacks is refused, naming the construct", async (t) => {
-    const stateDir = tempStateDir(t);
-    const up = new UpProcess(stateDir, ["--app", FAULTY_APP, "-c", "broken=true"]);
+    const { up, stateDir } = startRun(t, "ecs-local-faults-", [
+      "--app",
+      FAULTY_APP,
+      "-c",
+      "broken=true",
+    ]);
     assert.equal(await up.exited, 1);
     assert.match(up.output, /FaultyStack\/SickService\/Service/);
     assert.match(up.output, /"http"/);
@@ -77,8 +76,7 @@ describe("misbehaving services", { timeout: 300_000 }, () => {
   });
 
   test("a folder without cdk.json is refused with what to do", async (t) => {
-    const stateDir = tempStateDir(t);
-    const up = new UpProcess(stateDir, ["--app", stateDir]);
+    const { up } = startRun(t, "ecs-local-faults-", ["--app", tmpdir()]);
     assert.equal(await up.exited, 1);
     assert.match(
       up.output,
@@ -91,5 +89,32 @@ describe("misbehaving services", { timeout: 300_000 }, () => {
     const ps = await cli(stateDir, ["ps"]);
     assert.equal(ps.code, 1);
     assert.match(ps.stderr, /No ecs-local run found in .*Start one with `ecs-local up`/);
+  });
+});
+
+describe("a machine without user namespaces", () => {
+  test("up exits non-zero saying why and what to do", async (t) => {
+    // Stand in for a kernel that refuses unprivileged user namespaces: an `unshare` that fails
+    // the way the real one does there. Disabling them for real would change the machine.
+    const bin = mkdtempSync(join(tmpdir(), "ecs-local-no-userns-"));
+    t.after(() => rmSync(bin, { recursive: true, force: true }));
+    writeFileSync(
+      join(bin, "unshare"),
+      "#!/bin/sh\necho 'unshare: unshare failed: Operation not permitted' >&2\nexit 1\n",
+    );
+    chmodSync(join(bin, "unshare"), 0o755);
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, "--state-dir", join(bin, "state"), "up", "--app", FAULTY_APP],
+        { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } },
+        (error, _stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stderr }),
+      );
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Cannot create unprivileged user namespaces/);
+    assert.match(result.stderr, /Operation not permitted/);
+    assert.match(result.stderr, /sysctl/);
+    assert.match(result.stderr, /shared-network fallback/);
   });
 });

@@ -4,35 +4,23 @@
  * requirements.txt. ecs-local must run it unchanged.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import {
-  cli,
-  freePort,
-  get,
-  processesUnder,
-  UpProcess,
-  waitUntil,
-} from "./support/ecs-local-run.js";
+import { cli, freePort, get, processesUnder, waitUntil } from "./support/ecs-local-run.js";
+import { startRun } from "./support/with-run.js";
 
 const POLYGLOT_APP = fileURLToPath(new URL("./fixtures/polyglot-app", import.meta.url));
 
 test("the polyglot app runs: Node web → api.local:5000 → Flask", {
   timeout: 300_000,
 }, async (t) => {
-  const stateDir = mkdtempSync(join(tmpdir(), "ecs-local-polyglot-"));
-  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
   const port = await freePort();
-  const up = new UpProcess(stateDir, ["--app", POLYGLOT_APP, "--listener-port", `80=${port}`]);
-  t.after(async () => {
-    if (up.child.exitCode === null) {
-      await cli(stateDir, ["down"], 120_000);
-      await up.exited;
-    }
-  });
+  const { up, stateDir } = startRun(t, "ecs-local-polyglot-", [
+    "--app",
+    POLYGLOT_APP,
+    "--listener-port",
+    `80=${port}`,
+  ]);
   await up.waitFor(/all services healthy/, 240_000);
   assert.match(
     up.output,

@@ -87,9 +87,13 @@ describe("target group health", () => {
       INITIAL_TARGET,
     );
 
-  test("becomes healthy after the healthy threshold", () => {
-    assert.equal(fold([true]).status, "initial");
-    assert.equal(fold([true, true]).status, "healthy");
+  test("a new target becomes healthy after one passing check", () => {
+    assert.equal(fold([]).status, "initial");
+    assert.equal(fold([true]).status, "healthy");
+  });
+  test("an unhealthy target needs the healthy threshold of passes in a row", () => {
+    assert.equal(fold([false, false, true]).status, "unhealthy");
+    assert.equal(fold([false, false, true, true]).status, "healthy");
   });
   test("becomes unhealthy after the unhealthy threshold and keeps the reason", () => {
     const state = fold([true, true, false, false]);

@@ -107,6 +107,17 @@ export class LoadBalancerListener {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Whether a task passes the health checks of every target group of this listener it is
+   * registered in; true when it is in none.
+   */
+  targetHealthy(taskId: string): boolean {
+    return [...this.#groups.keys()].every((groupId) => {
+      const target = this.#syncTargets(groupId).find((t) => t.taskId === taskId);
+      return target === undefined || target.health.status === "healthy";
+    });
+  }
+
   /** Target health per target group, for `ps` and the API. */
   targetHealth(): Record<string, Record<string, string>> {
     const out: Record<string, Record<string, string>> = {};

@@ -107,16 +107,20 @@ export class Runtime implements ControlPlaneView {
   #tick(): void {
     if (this.#shutdown) return;
     for (const controller of this.controllers) {
-      const ready = controller.service.dependsOnServices.every(
-        (id) => this.controllers.find((c) => c.service.origin.logicalId === id)?.steady ?? true,
-      );
+      const ready = controller.service.dependsOnServices.every((id) => {
+        const dependency = this.controllers.find((c) => c.service.origin.logicalId === id);
+        return dependency?.steady(this.#targetHealthy) ?? true;
+      });
       controller.tick(ready);
     }
   }
 
-  /** True once every service is steady (desired count running and ready). */
+  readonly #targetHealthy = (taskId: string): boolean =>
+    this.listeners.every((listener) => listener.targetHealthy(taskId));
+
+  /** True once every service is steady (desired count running, healthy, in service). */
   get allSteady(): boolean {
-    return this.controllers.every((c) => c.steady);
+    return this.controllers.every((c) => c.steady(this.#targetHealthy));
   }
 
   #log(service: string, line: string): void {

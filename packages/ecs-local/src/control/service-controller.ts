@@ -45,9 +45,12 @@ export class ServiceController {
     return [...this.tasks.values()].filter((t) => t.status !== "STOPPED");
   }
 
-  /** Steady as CloudFormation means it: the desired count running and ready. */
-  get steady(): boolean {
-    const ready = this.liveTasks().filter((t) => t.ready).length;
+  /**
+   * Steady as CloudFormation means it: the desired count running, passing container health
+   * checks and, for a service behind a load balancer, healthy in its target groups.
+   */
+  steady(targetHealthy: (taskId: string) => boolean): boolean {
+    const ready = this.liveTasks().filter((t) => t.ready && targetHealthy(t.id)).length;
     return ready >= this.desiredCount;
   }
 

@@ -1,9 +1,10 @@
 import type { TargetGroupHealthCheck } from "../model/types.js";
 
 /**
- * ALB target health as a pure fold: a registered target starts `initial`, becomes `healthy`
- * after `healthyThreshold` passing checks in a row and `unhealthy` after `unhealthyThreshold`
- * failing ones; a deregistered target is `draining` until its delay ends.
+ * ALB target health as a pure fold. A newly registered target is `initial` and becomes
+ * `healthy` after one passing check (as the ALB documents); an unhealthy target needs
+ * `healthyThreshold` passes in a row; `unhealthyThreshold` failures make any target
+ * `unhealthy`. A deregistered target is `draining` until its delay ends.
  */
 export type TargetHealthStatus = "initial" | "healthy" | "unhealthy" | "draining";
 
@@ -24,8 +25,8 @@ export function foldTargetHealth(
   if (state.status === "draining") return state;
   if (result.ok) {
     const passes = state.passes + 1;
-    const status = passes >= check.healthyThreshold ? "healthy" : state.status;
-    return { status, passes, failures: 0 };
+    const enough = state.status === "initial" || passes >= check.healthyThreshold;
+    return { status: enough ? "healthy" : state.status, passes, failures: 0 };
   }
   const failures = state.failures + 1;
   const status = failures >= check.unhealthyThreshold ? "unhealthy" : state.status;
@@ -33,16 +34,15 @@ export function foldTargetHealth(
 }
 
 /**
- * Which targets get traffic: the healthy ones, or, when none is healthy, all of them — an ALB
- * "fails open" rather than dropping every request. Initial targets get traffic only when
- * nothing has passed yet, as with fail-open on a fresh target group.
+ * Which targets get traffic: the healthy ones; when none is healthy but some are unhealthy,
+ * those — the ALB "fails open" rather than dropping every request. Targets still in their
+ * first check (`initial`) and draining ones get none.
  */
 export function routableTargets<T extends { readonly health: TargetHealthState }>(
   targets: readonly T[],
 ): readonly T[] {
-  const live = targets.filter((t) => t.health.status !== "draining");
-  const healthy = live.filter((t) => t.health.status === "healthy");
-  return healthy.length > 0 ? healthy : live;
+  const healthy = targets.filter((t) => t.health.status === "healthy");
+  return healthy.length > 0 ? healthy : targets.filter((t) => t.health.status === "unhealthy");
 }
 
 /** Does an HTTP status satisfy an ALB matcher such as `200`, `200-299` or `200,302`? */
