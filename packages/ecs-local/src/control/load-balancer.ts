@@ -28,6 +28,8 @@ interface Target {
   readonly taskId: string;
   readonly socketPath: string;
   health: TargetHealthState;
+  nextProbeAt: number;
+  probing: boolean;
 }
 
 /** Which target group a request goes to: the first matching rule by priority, else the default. */
@@ -143,24 +145,36 @@ export class LoadBalancerListener {
     }
     for (const id of known.keys()) if (!current.has(id)) known.delete(id);
     for (const [id, socketPath] of current) {
-      if (!known.has(id)) known.set(id, { taskId: id, socketPath, health: INITIAL_TARGET });
+      if (!known.has(id)) {
+        known.set(id, {
+          taskId: id,
+          socketPath,
+          health: INITIAL_TARGET,
+          nextProbeAt: 0,
+          probing: false,
+        });
+      }
     }
     return [...known.values()];
   }
 
+  /**
+   * Probes each target on its own schedule: at once when it registers (as the ALB does), then
+   * every interval. The loop wakes often so a new target never waits a whole interval.
+   */
   async #healthLoop(groupId: string): Promise<void> {
     const group = this.#groups.get(groupId) as TargetGroup;
     const check = group.healthCheck;
+    const intervalMs = this.#clock.scaled(check.intervalMs, 250);
+    const timeoutMs = this.#clock.scaled(check.timeoutMs, 1_000);
     while (!this.#abort.signal.aborted) {
-      const targets = this.#syncTargets(groupId);
-      await Promise.all(
-        targets.map(async (target) => {
-          const result = await this.#probe(
-            target,
-            check.path,
-            check.matcher,
-            this.#clock.scaled(check.timeoutMs, 1_000),
-          );
+      const now = Date.now();
+      for (const target of this.#syncTargets(groupId)) {
+        if (target.probing || target.nextProbeAt > now) continue;
+        target.probing = true;
+        void this.#probe(target, check.path, check.matcher, timeoutMs).then((result) => {
+          target.probing = false;
+          target.nextProbeAt = Date.now() + intervalMs;
           const before = target.health.status;
           target.health = foldTargetHealth(target.health, result, check);
           if (target.health.status !== before) {
@@ -169,11 +183,11 @@ export class LoadBalancerListener {
               "target health",
             );
           }
-        }),
+        });
+      }
+      await sleep(Math.min(intervalMs, 200), undefined, { signal: this.#abort.signal }).catch(
+        () => {},
       );
-      await sleep(this.#clock.scaled(check.intervalMs, 250), undefined, {
-        signal: this.#abort.signal,
-      }).catch(() => {});
     }
   }
 

@@ -37,6 +37,8 @@ export type Operation =
       readonly service: string;
       readonly taskId: string;
       readonly cause: string;
+      /** The task failed (as opposed to being scaled in); failures feed the backoff. */
+      readonly failed: boolean;
     }
   | {
       readonly type: "Wait";
@@ -77,6 +79,7 @@ export function reconcile(
       service,
       taskId: task.id,
       cause: "task failed container health checks",
+      failed: true,
     });
   }
   const healthyEnough = active.filter((t) => t.health !== "UNHEALTHY");
@@ -92,6 +95,7 @@ export function reconcile(
         service,
         taskId: task.id,
         cause: `scale in: ${healthyEnough.length} running, desired ${desired.desiredCount}`,
+        failed: false,
       });
     }
     return plan;

@@ -24,6 +24,7 @@ export interface RuntimeOptions {
   /** Listener port → host port overrides (default 80 → 8080). */
   readonly listenerPorts: ReadonlyMap<number, number>;
   readonly prepareImage: (container: ContainerDefinition) => Promise<PreparedImage>;
+  readonly sidecarCommand: (configPath: string) => string[];
   /** Human-readable events (task started, registered, stopped…) for the `up` output. */
   readonly onEvent: (line: string) => void;
 }
@@ -79,6 +80,7 @@ export class Runtime implements ControlPlaneView {
           endpointsFile: layout.endpointsFile,
           apiSocket: layout.apiSocket,
           prepareImage: options.prepareImage,
+          sidecarCommand: options.sidecarCommand,
           onLog: (line) => this.#log(service.name, line),
         },
       });

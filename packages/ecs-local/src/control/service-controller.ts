@@ -69,8 +69,7 @@ export class ServiceController {
     this.#lastPlanText = text;
     for (const op of plan) {
       if (op.type === "StartTask") this.#startTask(op.cause);
-      else if (op.type === "StopTask")
-        void this.tasks.get(op.taskId)?.stop(op.cause, op.cause.includes("health"));
+      else if (op.type === "StopTask") void this.tasks.get(op.taskId)?.stop(op.cause, op.failed);
     }
     return plan;
   }

@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { ContainerDefinition, Service, TaskDefinition } from "../model/types.js";
-import { sidecarArgv } from "../proxy/sidecar-command.js";
 import type { PreparedImage } from "../task/build-steps.js";
 import { containerProcess } from "../task/container-process.js";
 import type { HostEntry } from "../task/hosts-file.js";
@@ -28,6 +27,8 @@ export interface TaskContext {
   readonly endpointsFile: string;
   readonly apiSocket: string;
   readonly prepareImage: (container: ContainerDefinition) => Promise<PreparedImage>;
+  /** The command line that starts a sidecar with the given config file. */
+  readonly sidecarCommand: (configPath: string) => string[];
   /** Called with each output line of a container, already prefixed. */
   readonly onLog: (line: string) => void;
   /** Called whenever status or health changes, so the service can react at once. */
@@ -42,6 +43,9 @@ export interface EgressSpec {
   readonly perRequestTimeoutMs: number;
   readonly idleTimeoutMs: number;
 }
+
+/** How often a container is checked during its start period, before its first success. */
+const START_INTERVAL_MS = 250;
 
 interface RunningContainer {
   readonly definition: ContainerDefinition;
@@ -179,7 +183,7 @@ export class TaskRunner implements TaskView {
     const configPath = join(sandbox.dir, "sidecar.json");
     await writeFile(configPath, JSON.stringify(config, null, 1));
     const log = this.#openLog("ecs-service-connect");
-    this.#sidecar = sandbox.spawn(sidecarArgv(configPath), {
+    this.#sidecar = sandbox.spawn(this.#ctx.sidecarCommand(configPath), {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.#sidecar.stdout?.pipe(log, { end: false });
@@ -286,9 +290,13 @@ export class TaskRunner implements TaskView {
         );
         this.#ctx.onChange(this);
       }
-      await sleep(clock.scaled(check.intervalMs, 250), undefined, {
-        signal: this.#abort.signal,
-      }).catch(() => {});
+      // Like Docker's start interval: until the first success, checks inside the start
+      // period come quickly (their failures do not count anyway), so a fast app is healthy
+      // in a fraction of an interval; after that, the template's interval applies.
+      const starting =
+        container.health.status !== "HEALTHY" && Date.now() - container.startedAt < startPeriodMs;
+      const delayMs = starting ? START_INTERVAL_MS : clock.scaled(check.intervalMs, 250);
+      await sleep(delayMs, undefined, { signal: this.#abort.signal }).catch(() => {});
     }
   }
 

@@ -11,6 +11,7 @@ import { clock, DEFAULT_TIME_SCALE } from "../../control/time-scale.js";
 import { AssemblyError, DockerfileError, UsageError } from "../../errors.js";
 import { buildModel } from "../../model/build-model.js";
 import type { ContainerDefinition, Model } from "../../model/types.js";
+import { bundleSidecar } from "../../proxy/sidecar-bundle.js";
 import { type PreparedImage, prepareImage } from "../../task/build-steps.js";
 import { probeNamespaces } from "../../task/sandbox-probe.js";
 import type { CommandArgs } from "../main.js";
@@ -62,6 +63,7 @@ export async function run(args: CommandArgs): Promise<void> {
     logger,
     listenerPorts,
     prepareImage: async (container) => images.get(imageKey(container)) as PreparedImage,
+    sidecarCommand: await bundleSidecar(join(layout.runDir, "sidecar")),
     onEvent: (line) => say(`  ${line.replace(/^\d{4}-\S+ /, "")}`),
   });
   const api = new ApiServer(runtime);
