@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { CLI, cli, processesUnder, waitUntil } from "./support/ecs-local-run.js";
+import { CLI, cli, processesUnder, UpProcess, waitUntil } from "./support/ecs-local-run.js";
 import { startRun } from "./support/with-run.js";
 
 const FAULTY_APP = fileURLToPath(new URL("./fixtures/faulty-app", import.meta.url));
@@ -116,5 +116,41 @@ describe("a machine without user namespaces", () => {
     assert.match(result.stderr, /Operation not permitted/);
     assert.match(result.stderr, /sysctl/);
     assert.match(result.stderr, /shared-network fallback/);
+  });
+});
+
+describe("a run whose control plane was killed outright", { timeout: 300_000 }, () => {
+  test("the next up stops what it left behind", async (t) => {
+    const first = startRun(t, "ecs-local-killed-", ["--app", FAULTY_APP]);
+    await first.up.waitFor(/sick-service: started task/, 120_000);
+    await waitUntil(
+      () => (processesUnder(first.stateDir).length >= 2 ? true : undefined),
+      30_000,
+      "a sidecar and a container running",
+    );
+    first.up.child.kill("SIGKILL");
+    await first.up.exited;
+    assert.ok(
+      processesUnder(first.stateDir).length > 0,
+      "containers outlive a killed control plane",
+    );
+
+    const second = new UpProcess(first.stateDir, ["--app", FAULTY_APP]);
+    t.after(async () => {
+      if (second.child.exitCode === null) {
+        await cli(first.stateDir, ["down"], 120_000);
+        await second.exited;
+      }
+    });
+    await second.waitFor(/stopped \d+ process\(es\) an earlier run of .* left behind/, 60_000);
+    await second.waitFor(/sick-service: started task/, 120_000);
+    const down = await cli(first.stateDir, ["down"], 120_000);
+    assert.equal(down.code, 0, down.stderr);
+    await second.exited;
+    await waitUntil(
+      () => (processesUnder(first.stateDir).length === 0 ? true : undefined),
+      10_000,
+      "no leftover process",
+    );
   });
 });

@@ -4,7 +4,6 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,24 +87,6 @@ export class UpProcess {
   }
 }
 
-/** Pids of live processes whose command line or working directory lies under `dir`. */
-export function processesUnder(dir: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, "utf8");
-      if (/^State:\s+Z/m.test(status)) continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      const cwd = readlinkSync(`/proc/${entry}/cwd`);
-      if (cmdline.includes(dir) || cwd.startsWith(dir)) found.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
-}
-
 /** Fetches text from the ALB listener. */
 export async function get(url: string): Promise<{ status: number; body: string }> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
@@ -126,3 +107,5 @@ export async function waitUntil<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+export { processesUnder } from "../../src/control/leftovers.js";

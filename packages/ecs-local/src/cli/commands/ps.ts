@@ -23,11 +23,18 @@ export function formatStatus(status: RunStatus): string {
         .map(([name, code]) => `${name}=${code}`)
         .join(" ");
       lines.push(
-        `  ${task.id.slice(0, 12)}  ${task.lastStatus.padEnd(12)} ${task.health.padEnd(9)}` +
-          `${Object.keys(task.sockets).join(",")}` +
-          (task.stoppedReason ? `  stopped: ${task.stoppedReason}` : "") +
-          (exits ? `  exit ${exits}` : ""),
+        (
+          `  ${task.id.slice(0, 12)}  ${task.lastStatus.padEnd(12)} ${task.health.padEnd(9)}` +
+          (task.stoppedReason ? `stopped: ${task.stoppedReason}` : "") +
+          (exits ? `  exit ${exits}` : "")
+        ).trimEnd(),
       );
+      // A task's address is its ingress socket: `curl --unix-socket <path> http://x/` reaches it.
+      if (task.lastStatus !== "STOPPED") {
+        for (const [port, socket] of Object.entries(task.sockets)) {
+          lines.push(`      ${port} → ${socket}`);
+        }
+      }
     }
   }
   return `${lines.join("\n")}\n`;

@@ -5,6 +5,7 @@ import pino from "pino";
 import { ApiServer } from "../../api/server.js";
 import { pickStack, readCloudAssembly } from "../../assembly/cloud-assembly.js";
 import { synthesize } from "../../assembly/synthesize.js";
+import { killLeftovers } from "../../control/leftovers.js";
 import { type RunState, runLayout } from "../../control/run-layout.js";
 import { Runtime } from "../../control/runtime.js";
 import { clock, DEFAULT_TIME_SCALE } from "../../control/time-scale.js";
@@ -34,6 +35,9 @@ export async function run(args: CommandArgs): Promise<void> {
   }
   const layout = runLayout(stateDir);
   refuseSecondRun(layout.stateFile);
+  const leftovers = killLeftovers(stateDir);
+  if (leftovers > 0)
+    say(`▸ stopped ${leftovers} process(es) an earlier run of ${stateDir} left behind`);
   rmSync(layout.runDir, { recursive: true, force: true });
   mkdirSync(layout.runDir, { recursive: true });
 
@@ -79,6 +83,7 @@ export async function run(args: CommandArgs): Promise<void> {
 
   process.on("SIGINT", () => void runtime.shutdown("Ctrl-C"));
   process.on("SIGTERM", () => void runtime.shutdown("SIGTERM"));
+  process.on("SIGHUP", () => void runtime.shutdown("terminal closed"));
 
   say("▸ starting services in dependency order");
   try {

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { RunStatus } from "../../api/control-plane.js";
+import { formatStatus } from "./ps.js";
+
+test("ps shows each service, its tasks, their health, addresses and why they stopped", () => {
+  const status: RunStatus = {
+    stackName: "Demo",
+    timeScale: 10,
+    notEmulated: [],
+    listeners: [{ port: 8080, url: "http://127.0.0.1:8080/" }],
+    services: [
+      {
+        name: "backend-service",
+        desiredCount: 1,
+        runningCount: 1,
+        healthyCount: 1,
+        aliases: ["backend-container.local:5000"],
+        events: [],
+        tasks: [
+          {
+            id: "aaaaaaaaaaaaaaaa",
+            lastStatus: "RUNNING",
+            desiredStatus: "RUNNING",
+            health: "HEALTHY",
+            exitCodes: {},
+            sockets: { backend: "/run/tasks/aaaa/backend.sock" },
+          },
+          {
+            id: "bbbbbbbbbbbbbbbb",
+            lastStatus: "STOPPED",
+            desiredStatus: "STOPPED",
+            health: "UNKNOWN",
+            stoppedReason: "Essential container in task exited (backend: exit code 1)",
+            exitCodes: { backend: 1 },
+            sockets: { backend: "/run/tasks/bbbb/backend.sock" },
+          },
+        ],
+      },
+    ],
+  };
+  assert.equal(
+    formatStatus(status),
+    [
+      "stack Demo (time scale 10)",
+      "load balancer  http://127.0.0.1:8080/",
+      "",
+      "backend-service  desired 1  running 1  healthy 1  aliases backend-container.local:5000",
+      "  aaaaaaaaaaaa  RUNNING      HEALTHY",
+      "      backend → /run/tasks/aaaa/backend.sock",
+      "  bbbbbbbbbbbb  STOPPED      UNKNOWN  stopped: Essential container in task exited (backend: exit code 1)  exit backend=1",
+      "",
+    ].join("\n"),
+  );
+});
