@@ -85,7 +85,8 @@ function residentMemory() {
         /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0,
       );
       if (cmdline.includes("sidecar")) sidecars.push(rss);
-      else if (/node .*server\.js/.test(cmdline)) containers.push(rss);
+      // Containers run from their image folder (Next.js renames its process, so no cmdline test).
+      else if (cwd.startsWith(join(stateDir, "images"))) containers.push(rss);
     } catch {}
   }
   return { sidecars, containers };

@@ -9,7 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { CLI, cli, processesUnder, UpProcess, waitUntil } from "./support/ecs-local-run.js";
+import {
+  CLI,
+  cli,
+  downAndVerify,
+  processesUnder,
+  UpProcess,
+  waitUntil,
+} from "./support/ecs-local-run.js";
 import { startRun } from "./support/with-run.js";
 
 const FAULTY_APP = fileURLToPath(new URL("./fixtures/faulty-app", import.meta.url));
@@ -51,14 +58,7 @@ describe("misbehaving services", { timeout: 300_000 }, () => {
       60_000,
     );
 
-    const down = await cli(stateDir, ["down"], 120_000);
-    assert.equal(down.code, 0, down.stderr);
-    assert.equal(await up.exited, 0);
-    await waitUntil(
-      () => (processesUnder(stateDir).length === 0 ? true : undefined),
-      10_000,
-      "no leftover process",
-    );
+    await downAndVerify(up, stateDir);
   });
 
   test("a Service Connect port name the task lacks is refused, naming the construct", async (t) => {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { cli, freePort, get, processesUnder, waitUntil } from "./support/ecs-local-run.js";
+import { downAndVerify, freePort, get } from "./support/ecs-local-run.js";
 import { startRun } from "./support/with-run.js";
 
 const POLYGLOT_APP = fileURLToPath(new URL("./fixtures/polyglot-app", import.meta.url));
@@ -31,12 +31,5 @@ test("the polyglot app runs: Node web → api.local:5000 → Flask", {
   assert.equal(page.status, 200);
   assert.match(page.body, /Hello from Flask/);
 
-  const down = await cli(stateDir, ["down"], 120_000);
-  assert.equal(down.code, 0, down.stderr);
-  assert.equal(await up.exited, 0);
-  await waitUntil(
-    () => (processesUnder(stateDir).length === 0 ? true : undefined),
-    10_000,
-    "no leftover process",
-  );
+  await downAndVerify(up, stateDir);
 });

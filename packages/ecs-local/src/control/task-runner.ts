@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { ContainerDefinition, Service, TaskDefinition } from "../model/types.js";
+import type { EgressConfig, SidecarConfig } from "../proxy/sidecar-config.js";
 import type { PreparedImage } from "../task/build-steps.js";
 import { containerProcess } from "../task/container-process.js";
 import type { HostEntry } from "../task/hosts-file.js";
@@ -35,14 +36,8 @@ export interface TaskContext {
   readonly onChange: (task: TaskRunner) => void;
 }
 
-export interface EgressSpec {
-  readonly address: string;
-  readonly port: number;
-  readonly discoveryName: string;
-  readonly protocol: "http" | "tcp";
-  readonly perRequestTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-}
+/** The egress listeners of a task's sidecar: the sidecar's own config type. */
+export type EgressSpec = EgressConfig;
 
 /** How often a container is checked during its start period, before its first success. */
 const START_INTERVAL_MS = 250;
@@ -168,7 +163,7 @@ export class TaskRunner implements TaskView {
         return { portName, containerPort: p.containerPort, socketPath };
       }),
     );
-    const config = {
+    const config: SidecarConfig = {
       taskId: this.id,
       ingress,
       egress: this.#ctx.egress,

@@ -7,6 +7,10 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { processesUnder } from "../../src/control/leftovers.js";
+
+export { processesUnder };
+
 import { promisify } from "node:util";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -108,4 +112,15 @@ export async function waitUntil<T>(
   }
 }
 
-export { processesUnder } from "../../src/control/leftovers.js";
+/** Stops a run with `ecs-local down` and checks that `up` exits 0 and leaves no process. */
+export async function downAndVerify(up: UpProcess, stateDir: string): Promise<void> {
+  const down = await cli(stateDir, ["down"], 120_000);
+  if (down.code !== 0) throw new Error(`ecs-local down failed (${down.code}): ${down.stderr}`);
+  const code = await up.exited;
+  if (code !== 0) throw new Error(`ecs-local up exited with ${code}:\n${up.output}`);
+  await waitUntil(
+    () => (processesUnder(stateDir).length === 0 ? true : undefined),
+    10_000,
+    "no process of the run left",
+  );
+}
