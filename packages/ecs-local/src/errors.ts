@@ -103,3 +103,19 @@ export class SidecarConfigError extends EcsLocalError {
     super("ECS_LOCAL_SIDECAR_CONFIG", message, options);
   }
 }
+
+/** A load balancer listener could not take its host port. */
+export class ListenerPortError extends EcsLocalError {
+  readonly hostPort: number;
+  constructor(listenerPort: number, hostPort: number, cause: unknown) {
+    const code = (cause as { code?: string }).code;
+    const why = code === "EADDRINUSE" ? "is already in use" : `cannot be opened (${code ?? cause})`;
+    super(
+      "ECS_LOCAL_LISTENER_PORT",
+      `The load balancer listener :${listenerPort} maps to 127.0.0.1:${hostPort}, which ${why}. ` +
+        `Stop whatever holds it, or map the listener elsewhere: --listener-port ${listenerPort}=<free port>.`,
+      { cause },
+    );
+    this.hostPort = hostPort;
+  }
+}

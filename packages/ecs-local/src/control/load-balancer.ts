@@ -8,6 +8,7 @@ import {
 } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import { ListenerPortError } from "../errors.js";
 import type { Listener, TargetGroup } from "../model/types.js";
 import type { ServiceController } from "./service-controller.js";
 import {
@@ -94,7 +95,9 @@ export class LoadBalancerListener {
     const server = createServer((req, res) => this.#route(req, res));
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      server.once("error", (error) =>
+        reject(new ListenerPortError(this.#listener.port, this.hostPort, error)),
+      );
       server.listen(this.hostPort, "127.0.0.1", () => resolve());
     });
     for (const groupId of this.#groups.keys()) void this.#healthLoop(groupId);
