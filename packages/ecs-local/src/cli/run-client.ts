@@ -8,18 +8,24 @@ export function stateDirFrom(values: { readonly "state-dir"?: string }): string 
   return resolve(values["state-dir"] ?? ".ecs-local");
 }
 
+/** The state of the run recorded in `stateDir` if its `up` process is still alive. */
+export function activeRun(stateDir: string): RunState | undefined {
+  const { stateFile } = runLayout(stateDir);
+  if (!existsSync(stateFile)) return undefined;
+  try {
+    const state = JSON.parse(readFileSync(stateFile, "utf8")) as RunState;
+    return isAlive(state.pid) ? state : undefined;
+  } catch {
+    return undefined; // half-written or damaged: no run can be reached through it
+  }
+}
+
 /** Reads the running `up`'s state, or explains how to start one. */
 export function findRun(stateDir: string): RunState {
-  const { stateFile } = runLayout(stateDir);
-  if (!existsSync(stateFile)) {
+  const state = activeRun(stateDir);
+  if (!state) {
     throw new NoRunError(
       `No ecs-local run found in ${stateDir}. Start one with \`ecs-local up\` (or \`npm start\` at the repository root), or pass --state-dir.`,
-    );
-  }
-  const state = JSON.parse(readFileSync(stateFile, "utf8")) as RunState;
-  if (!isAlive(state.pid)) {
-    throw new NoRunError(
-      `The run recorded in ${stateFile} (pid ${state.pid}) is no longer running. Start a new one with \`ecs-local up\`.`,
     );
   }
   return state;

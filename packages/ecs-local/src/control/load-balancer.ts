@@ -1,5 +1,4 @@
 import {
-  Agent,
   createServer,
   type IncomingMessage,
   request,
@@ -10,6 +9,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { ListenerPortError } from "../errors.js";
 import type { Listener, TargetGroup } from "../model/types.js";
+import { forwardHttp, sendProxyError } from "../proxy/http-forward.js";
+import { RoundRobin } from "../proxy/round-robin.js";
+import { UpstreamPool } from "../proxy/upstream-pool.js";
 import type { ServiceController } from "./service-controller.js";
 import {
   foldTargetHealth,
@@ -19,6 +21,12 @@ import {
   type TargetHealthState,
 } from "./target-health.js";
 import type { Clock } from "./time-scale.js";
+
+/**
+ * How long one forwarded exchange may take: the ALB's default idle timeout (60 s), applied
+ * here to the whole exchange, which is stricter for responses that stream for longer.
+ */
+const ALB_IDLE_TIMEOUT_MS = 60_000;
 
 /** Host port for a listener port: 80 → 8080 by default; others as given or unchanged. */
 export function hostPortFor(listenerPort: number, overrides: ReadonlyMap<number, number>): number {
@@ -70,8 +78,8 @@ export class LoadBalancerListener {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #targets = new Map<string, Map<string, Target>>();
-  readonly #agents = new Map<string, Agent>();
-  readonly #cursor = new Map<string, number>();
+  readonly #pool = new UpstreamPool();
+  readonly #pickers = new Map<string, RoundRobin<Target>>();
   readonly #abort = new AbortController();
   #server?: Server;
 
@@ -92,7 +100,7 @@ export class LoadBalancerListener {
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => this.#route(req, res));
+    const server = createServer((req, res) => void this.#route(req, res));
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", (error) =>
@@ -105,7 +113,7 @@ export class LoadBalancerListener {
 
   async close(): Promise<void> {
     this.#abort.abort();
-    for (const agent of this.#agents.values()) agent.destroy();
+    this.#pool.retireAll();
     const server = this.#server;
     if (!server) return;
     server.closeAllConnections();
@@ -123,15 +131,6 @@ export class LoadBalancerListener {
     });
   }
 
-  /** Target health per target group, for `ps` and the API. */
-  targetHealth(): Record<string, Record<string, string>> {
-    const out: Record<string, Record<string, string>> = {};
-    for (const [groupId, targets] of this.#targets) {
-      out[groupId] = Object.fromEntries([...targets].map(([id, t]) => [id, t.health.status]));
-    }
-    return out;
-  }
-
   /** Registers running tasks and forgets stopped ones, keeping the health of the rest. */
   #syncTargets(groupId: string): Target[] {
     const known = this.#targets.get(groupId) ?? new Map<string, Target>();
@@ -146,7 +145,13 @@ export class LoadBalancerListener {
         if (socketPath) current.set(task.id, socketPath);
       }
     }
-    for (const id of known.keys()) if (!current.has(id)) known.delete(id);
+    const departed = [...known.keys()].filter((id) => !current.has(id));
+    for (const id of departed) known.delete(id);
+    if (departed.length > 0) {
+      // Pooled connections to a departed task would only hold up its drain.
+      const live = [...this.#targets.values()].flatMap((group) => [...group.values()]);
+      this.#pool.retainOnly(new Set(live.map((t) => t.socketPath)));
+    }
     for (const [id, socketPath] of current) {
       if (!known.has(id)) {
         known.set(id, {
@@ -221,65 +226,32 @@ export class LoadBalancerListener {
     });
   }
 
-  #route(req: IncomingMessage, res: ServerResponse): void {
-    const groupId = pickTargetGroup(
-      this.#listener,
-      (req.url ?? "/").split("?")[0] ?? "/",
-      req.headers.host ?? "",
-    );
-    if (!groupId)
-      return void sendText(res, 503, "503 Service Temporarily Unavailable (no target group)\n");
-    const targets = routableTargets(this.#syncTargets(groupId));
-    if (targets.length === 0)
-      return void sendText(
-        res,
-        503,
-        "503 Service Temporarily Unavailable (no registered targets)\n",
-      );
-    const index = (this.#cursor.get(groupId) ?? 0) % targets.length;
-    this.#cursor.set(groupId, index + 1);
-    const target = targets[index] as Target;
-    const agent = this.#agentFor(target.socketPath);
-    const forwarded = req.socket.remoteAddress ?? "127.0.0.1";
-    const upstream = request(
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const groupId = pickTargetGroup(this.#listener, path, req.headers.host ?? "");
+    if (!groupId) return sendProxyError(res, 503, "503 Service Temporarily Unavailable");
+    const picker = this.#pickers.get(groupId) ?? new RoundRobin<Target>();
+    this.#pickers.set(groupId, picker);
+    const target = picker.pick(routableTargets(this.#syncTargets(groupId)));
+    if (!target) return sendProxyError(res, 503, "503 Service Temporarily Unavailable");
+    const outcome = await forwardHttp(
+      req,
+      res,
+      { socketPath: target.socketPath, agent: this.#pool.agent(target.socketPath) },
       {
-        socketPath: target.socketPath,
-        agent,
-        method: req.method,
-        path: req.url,
-        headers: {
-          ...req.headers,
-          "x-forwarded-for": req.headers["x-forwarded-for"]
-            ? `${req.headers["x-forwarded-for"]}, ${forwarded}`
-            : forwarded,
+        timeoutMs: ALB_IDLE_TIMEOUT_MS,
+        clientAddress: req.socket.remoteAddress ?? "127.0.0.1",
+        addHeaders: {
           "x-forwarded-proto": "http",
           "x-forwarded-port": String(this.#listener.port),
         },
       },
-      (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        upstreamRes.pipe(res);
-      },
     );
-    upstream.on("error", (error) => {
-      this.#log.warn({ taskId: target.taskId, err: error.message }, "target connection failed");
-      if (!res.headersSent) sendText(res, 502, "502 Bad Gateway\n");
-      else res.destroy();
-    });
-    req.pipe(upstream);
-  }
-
-  #agentFor(socketPath: string): Agent {
-    let agent = this.#agents.get(socketPath);
-    if (!agent) {
-      agent = new Agent({ keepAlive: true });
-      this.#agents.set(socketPath, agent);
+    if (outcome.type === "connect-failed" || outcome.type === "upstream-failed") {
+      this.#log.warn({ taskId: target.taskId, err: outcome.error.message }, "target failed");
+      sendProxyError(res, 502, "502 Bad Gateway");
+    } else if (outcome.type === "timeout") {
+      sendProxyError(res, 504, "504 Gateway Time-out");
     }
-    return agent;
   }
-}
-
-function sendText(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
-  res.end(body);
 }

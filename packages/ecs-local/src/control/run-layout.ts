@@ -7,14 +7,13 @@ import { join } from "node:path";
 export interface RunLayout {
   readonly stateDir: string;
   readonly cdkOut: string;
-  readonly buildCache: string;
+  /** Prepared images, one folder per content hash; kept across runs. */
+  readonly imageCache: string;
   readonly runDir: string;
   readonly stateFile: string;
   readonly endpointsFile: string;
   /** Unix socket of the control plane's API, where sidecars send task-metadata requests. */
   readonly apiSocket: string;
-  taskDir(taskId: string): string;
-  logFile(taskId: string, container: string): string;
 }
 
 export function runLayout(stateDir: string): RunLayout {
@@ -22,13 +21,11 @@ export function runLayout(stateDir: string): RunLayout {
   return {
     stateDir,
     cdkOut: join(stateDir, "cdk.out"),
-    buildCache: join(stateDir, "build"),
+    imageCache: join(stateDir, "images"),
     runDir,
     stateFile: join(runDir, "state.json"),
     endpointsFile: join(runDir, "endpoints.json"),
     apiSocket: join(runDir, "api.sock"),
-    taskDir: (taskId) => join(runDir, "tasks", taskId),
-    logFile: (taskId, container) => join(runDir, "tasks", taskId, `${container}.log`),
   };
 }
 

@@ -16,6 +16,8 @@ export interface ForwardOptions {
   readonly timeoutMs: number;
   /** Appended to `x-forwarded-for`; omit to forward the header unchanged. */
   readonly clientAddress?: string;
+  /** Headers the proxy itself adds (an ALB sets `x-forwarded-proto` and `-port`). */
+  readonly addHeaders?: Readonly<Record<string, string>>;
 }
 
 export type ForwardOutcome =
@@ -82,6 +84,7 @@ export function forwardHttp(
         ? `${prior}, ${options.clientAddress}`
         : options.clientAddress;
     }
+    Object.assign(headers, options.addHeaders);
     const upstream = http.request({
       socketPath: target.socketPath,
       agent: target.agent,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
@@ -17,7 +17,7 @@ import { type PreparedImage, prepareImage } from "../../task/build-steps.js";
 import { probeNamespaces } from "../../task/sandbox-probe.js";
 import type { CommandArgs } from "../main.js";
 import { describePlan } from "../plan-text.js";
-import { isAlive, stateDirFrom } from "../run-client.js";
+import { activeRun, stateDirFrom } from "../run-client.js";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -34,7 +34,12 @@ export async function run(args: CommandArgs): Promise<void> {
     );
   }
   const layout = runLayout(stateDir);
-  refuseSecondRun(layout.stateFile);
+  const previous = activeRun(stateDir);
+  if (previous) {
+    throw new UsageError(
+      `A run is already active here (pid ${previous.pid}, API ${previous.apiUrl}). Stop it with \`ecs-local down\` first.`,
+    );
+  }
   const leftovers = killLeftovers(stateDir);
   if (leftovers > 0)
     say(`▸ stopped ${leftovers} process(es) an earlier run of ${stateDir} left behind`);
@@ -55,7 +60,7 @@ export async function run(args: CommandArgs): Promise<void> {
   });
   say(describePlan(model, listenerPorts));
 
-  const images = await prepareAllImages(model, join(stateDir, "images"));
+  const images = await prepareAllImages(model, layout.imageCache);
   const logger = pino(
     { level: process.env.ECS_LOCAL_LOG_LEVEL ?? "info" },
     pino.destination({ dest: join(layout.runDir, "control-plane.log"), sync: false }),
@@ -180,18 +185,4 @@ function parseListenerPorts(values: readonly string[]): Map<number, number> {
     map.set(Number(match[1]), Number(match[2]));
   }
   return map;
-}
-
-function refuseSecondRun(stateFile: string): void {
-  if (!existsSync(stateFile)) return;
-  try {
-    const previous = JSON.parse(readFileSync(stateFile, "utf8")) as RunState;
-    if (isAlive(previous.pid)) {
-      throw new UsageError(
-        `A run is already active here (pid ${previous.pid}, API ${previous.apiUrl}). Stop it with \`ecs-local down\` first.`,
-      );
-    }
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-  }
 }
