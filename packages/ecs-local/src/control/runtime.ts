@@ -6,9 +6,9 @@ import type {
   TaskMetadata,
 } from "../api/control-plane.js";
 import { UsageError } from "../errors.js";
+import type { PreparedImage } from "../image/build-steps.js";
 import type { ContainerDefinition, Model, Service } from "../model/types.js";
-import type { PreparedImage } from "../task/build-steps.js";
-import { assignAliasAddresses, type HostEntry } from "../task/hosts-file.js";
+import { assignAliasAddresses, type HostEntry } from "../sandbox/hosts-file.js";
 import { hostPortFor, LoadBalancerListener } from "./load-balancer.js";
 import { Registry } from "./registry.js";
 import type { RunLayout } from "./run-layout.js";

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { SandboxError } from "../errors.js";
-import { findTool } from "../task/sandbox-tools.js";
+import { findTool } from "../sandbox/host-tools.js";
 
 export interface Redirect {
   /** The address and port the app dials (alias or task-metadata address). */

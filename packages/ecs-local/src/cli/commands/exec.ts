@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { UsageError } from "../../errors.js";
-import { NSENTER_FLAGS } from "../../task/sandbox-tools.js";
+import { NSENTER_FLAGS } from "../../sandbox/host-tools.js";
 import { ExitError } from "../exit-error.js";
 import type { CommandArgs } from "../main.js";
 import { callApi, findRun, stateDirFrom } from "../run-client.js";

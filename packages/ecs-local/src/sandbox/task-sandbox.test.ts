@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { SandboxError } from "../errors.js";
-import { TaskSandbox } from "./sandbox.js";
-import { probeNamespaces } from "./sandbox-probe.js";
-import { isRunning } from "./sandbox-procs.js";
+import { probeNamespaces } from "./probe.js";
+import { isRunning } from "./procs.js";
+import { TaskSandbox } from "./task-sandbox.js";
 
 async function runDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "ecs-local-sandbox-"));

@@ -10,9 +10,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SandboxError } from "../errors.js";
+import { findTool, NAMESPACE_FLAGS, NSENTER_FLAGS, toolPath } from "./host-tools.js";
 import { type HostEntry, renderHostsFile } from "./hosts-file.js";
-import { isRunning, namespaceMembers, netnsOf, signal } from "./sandbox-procs.js";
-import { findTool, NAMESPACE_FLAGS, NSENTER_FLAGS, toolPath } from "./sandbox-tools.js";
+import { isRunning, namespaceMembers, netnsOf, signal } from "./procs.js";
 
 /** The ECS task metadata endpoint address, reachable inside every task. */
 export const TASK_METADATA_ADDRESS = "169.254.170.2";

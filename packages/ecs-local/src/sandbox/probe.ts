@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { SandboxUnavailableError } from "../errors.js";
-import { findTool, NAMESPACE_FLAGS, toolPath } from "./sandbox-tools.js";
+import { findTool, NAMESPACE_FLAGS, toolPath } from "./host-tools.js";
 
 const FALLBACK_NOTE =
   "A shared-network fallback for such machines is planned but does not exist yet.";
