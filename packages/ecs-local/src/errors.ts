@@ -54,6 +54,13 @@ export class SandboxUnavailableError extends EcsLocalError {
   }
 }
 
+/** A host tool or package ecs-local needs is missing and could not be installed. */
+export class HostRequirementError extends EcsLocalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ECS_LOCAL_HOST_REQUIREMENT", message, options);
+  }
+}
+
 /** A task's sandbox could not be created, entered or torn down. */
 export class SandboxError extends EcsLocalError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -24,6 +24,7 @@ import {
 } from "node:fs/promises";
 import * as path from "node:path";
 import { BuildStepError, BuildStepFailedError, DockerfileError } from "../errors.js";
+import { pythonInterpreter } from "../sandbox/host-tools.js";
 import {
   type ContextEntry,
   globToRegExp,
@@ -153,14 +154,6 @@ async function readDone(buildDir: string): Promise<PreparedImage | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** `ECS_LOCAL_PYTHON`, else Debian's `/usr/bin/python3` (which sees apt's python3-* packages), else `python3`. */
-function pythonInterpreter(): string {
-  return (
-    process.env.ECS_LOCAL_PYTHON ??
-    (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3")
-  );
 }
 
 interface BuildInput {

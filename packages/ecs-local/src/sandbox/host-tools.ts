@@ -1,7 +1,8 @@
 /**
- * The host tools a task sandbox needs (`unshare`, `nsenter`, `ip`, `mount`) and the namespace
- * flags shared by the probe and the sandbox, so the probe tests exactly what `create` will do.
+ * Finding host tools, and the namespace flags shared by the probe and the sandbox, so the
+ * probe tests exactly what `create` will do.
  */
+import { existsSync } from "node:fs";
 import { access, constants } from "node:fs/promises";
 import path from "node:path";
 
@@ -36,22 +37,33 @@ export function toolPath(): string {
   return [...new Set([...parts, ...FALLBACK_PATH])].join(":");
 }
 
-const resolved = new Map<string, string | undefined>();
+// Only finds are cached: a tool installed while we run (by `up`'s prerequisite step) is seen.
+const resolved = new Map<string, string>();
 
-/** Absolute path of a host tool, or undefined when it is not installed. Cached. */
+/** Absolute path of a host tool, or undefined when it is not installed. */
 export async function findTool(name: string): Promise<string | undefined> {
-  if (resolved.has(name)) return resolved.get(name);
-  let found: string | undefined;
+  const known = resolved.get(name);
+  if (known !== undefined) return known;
   for (const dir of toolPath().split(":")) {
     const candidate = path.join(dir, name);
     try {
       await access(candidate, constants.X_OK);
-      found = candidate;
-      break;
+      resolved.set(name, candidate);
+      return candidate;
     } catch {
       // not in this folder
     }
   }
-  resolved.set(name, found);
-  return found;
+  return undefined;
+}
+
+/**
+ * The Python that builds Python images: `ECS_LOCAL_PYTHON`, else the distribution's
+ * `/usr/bin/python3` (which sees packages such as python3-flask), else `python3` on PATH.
+ */
+export function pythonInterpreter(): string {
+  return (
+    process.env.ECS_LOCAL_PYTHON ??
+    (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3")
+  );
 }
