@@ -6,6 +6,29 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = join(import.meta.dirname, "..");
+
+// What the tests need from this machine beyond what `ecs-local up` needs (which it checks
+// and installs itself): Debian's Flask and venv serve the polyglot fixture's Python backend.
+// `ecs-local doctor --fix` installs what is missing (as root or with passwordless sudo) or
+// says which command would; it is the same code path `up` uses, and CI's only package list.
+const TEST_REQUIREMENTS = ["python-venv", "flask"];
+const doctor = spawnSync(
+  process.execPath,
+  [
+    join(root, "packages/ecs-local/bin/ecs-local.mjs"),
+    "doctor",
+    "--fix",
+    "--with",
+    TEST_REQUIREMENTS.join(","),
+  ],
+  { cwd: root, stdio: "inherit" },
+);
+if (doctor.status !== 0) {
+  console.error(
+    "The tests need what `ecs-local doctor` reported missing above; install it, then rerun.",
+  );
+  process.exit(doctor.status ?? 1);
+}
 const skipped = new Set(["node_modules", ".next", "dist", "cdk.out", ".ecs-local", ".git"]);
 
 function findTests(path) {

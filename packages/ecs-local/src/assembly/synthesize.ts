@@ -2,10 +2,10 @@
  * Runs `cdk synth` for a CDK app, with asset staging off so image assets point at their source
  * folders (ecs-local builds from those, never from copies in cdk.out).
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { AssemblyError } from "../errors.js";
+import { describeExit, runProcess, succeeded } from "../sandbox/run-process.js";
 
 export interface SynthesizeOptions {
   /** The CDK app folder (holds `cdk.json`). */
@@ -21,6 +21,8 @@ export interface SynthesizeOptions {
   readonly cdkBinary?: string;
   /** Aborts the synth (the CLI's Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** Each line the CDK CLI prints, for progress. */
+  readonly onLine?: (line: string) => void;
 }
 
 /** Lines of stderr kept for the error message; CDK puts the cause at the end. */
@@ -48,27 +50,28 @@ export async function synthesize(options: SynthesizeOptions): Promise<void> {
   const cdk = options.cdkBinary ?? findCdkBinary(appDir);
   const [command, prefix] =
     cdk === undefined ? ["npx", ["--yes", "--package", "aws-cdk", "cdk"]] : [cdk, []];
-  const { code, stderr, spawnError } = await run(
-    command,
-    [...prefix, ...args],
-    appDir,
-    options.signal,
-  );
+  const result = await runProcess([command, ...prefix, ...args], {
+    cwd: appDir,
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: "true" },
+    tailLines: STDERR_TAIL_LINES,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onLine ? { onLine: options.onLine } : {}),
+  });
   if (options.signal?.aborted) {
     throw new AssemblyError(`cdk synth in ${appDir} was cancelled.`, {
       cause: options.signal.reason,
     });
   }
-  if (spawnError !== undefined) {
+  if (result.spawnError !== undefined) {
     throw new AssemblyError(
-      `Could not start the CDK CLI (${command}): ${spawnError.message}. Install it in the app (npm install --save-dev aws-cdk) or make sure npx is on PATH.`,
-      { cause: spawnError },
+      `Could not start the CDK CLI (${command}): ${result.spawnError.message}. Install it in the app (npm install --save-dev aws-cdk) or make sure npx is on PATH.`,
+      { cause: result.spawnError },
     );
   }
-  if (code !== 0) {
-    const tail = stderr.trimEnd().split("\n").slice(-STDERR_TAIL_LINES).join("\n");
+  if (!succeeded(result)) {
     throw new AssemblyError(
-      `cdk synth failed in ${appDir} (exit ${code}):\n${tail}\nFix the error above and check that \`npx cdk synth\` succeeds in ${appDir}, then run ecs-local again.`,
+      `cdk synth failed in ${appDir} (${result.exitCode === null ? describeExit(result) : `exit ${result.exitCode}`}):\n${result.tail.join("\n")}\n` +
+        `Fix the error above and check that \`npx cdk synth\` succeeds in ${appDir}, then run ecs-local again.`,
     );
   }
 }
@@ -83,34 +86,4 @@ export function findCdkBinary(startDir: string): string | undefined {
     if (parent === dir) return undefined;
     dir = parent;
   }
-}
-
-interface RunResult {
-  readonly code: number | null;
-  readonly stderr: string;
-  readonly spawnError?: Error;
-}
-
-function run(
-  command: string,
-  args: readonly string[],
-  cwd: string,
-  signal: AbortSignal | undefined,
-): Promise<RunResult> {
-  return new Promise((done) => {
-    const child = spawn(command, args, {
-      cwd,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: "true" },
-      ...(signal === undefined ? {} : { signal }),
-    });
-    // Keep a bounded tail: a noisy synth (bundling output) must not grow memory without end.
-    let stderr = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      stderr = (stderr + chunk).slice(-64 * 1024);
-    });
-    child.on("error", (error) => done({ code: null, stderr, spawnError: error }));
-    child.on("close", (code) => done({ code, stderr }));
-  });
 }

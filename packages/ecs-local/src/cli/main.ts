@@ -6,7 +6,11 @@ const USAGE = `ecs-local: run a CDK app's ECS services on this machine, Service 
 
 Usage:
   ecs-local up [--app <dir>] [--stack <name>] [-c key=value] [--time-scale <n>]
-               [--listener-port 80=8080]
+               [--listener-port 80=8080] [--fresh] [-d]
+                                     run the app's ECS services; -d returns once healthy,
+                                     --fresh synthesizes even when nothing changed
+  ecs-local doctor [--fix] [--with flask,haproxy,…]
+                                     check (and with --fix install) what this machine needs
   ecs-local ps                       services, tasks, health and addresses
   ecs-local logs [service] [-f]      container output, task-prefixed
   ecs-local exec <service|task> [-- cmd ...]
@@ -27,6 +31,7 @@ const commands: Record<string, () => Promise<{ run: (args: CommandArgs) => Promi
   exec: () => import("./commands/exec.js"),
   scale: () => import("./commands/scale.js"),
   down: () => import("./commands/down.js"),
+  doctor: () => import("./commands/doctor.js"),
 };
 
 export interface CommandArgs {
@@ -41,6 +46,10 @@ export interface CommandArgs {
     readonly "listener-port"?: string[];
     readonly "state-dir"?: string;
     readonly follow?: boolean;
+    readonly detach?: boolean;
+    readonly fresh?: boolean;
+    readonly fix?: boolean;
+    readonly with?: string[];
   };
 }
 
@@ -77,6 +86,10 @@ function parse(args: string[]) {
       "listener-port": { type: "string", multiple: true },
       "state-dir": { type: "string" },
       follow: { type: "boolean", short: "f" },
+      detach: { type: "boolean", short: "d" },
+      fresh: { type: "boolean" },
+      fix: { type: "boolean" },
+      with: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });

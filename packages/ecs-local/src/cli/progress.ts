@@ -30,10 +30,17 @@ export class Progress {
   #current?: { label: string; startedAt: number; lastOutput: string; frame: number };
   #timer?: NodeJS.Timeout;
 
-  constructor(out: ProgressOutput = process.stdout, options: { now?: () => number } = {}) {
+  /**
+   * @param options.live draw live lines. @default a terminal that is not `TERM=dumb`, outside CI
+   */
+  constructor(
+    out: ProgressOutput = process.stdout,
+    options: { readonly now?: () => number; readonly live?: boolean } = {},
+  ) {
     this.#out = out;
     this.#now = options.now ?? Date.now;
-    this.live = out.isTTY === true && process.env.TERM !== "dumb" && !process.env.CI;
+    this.live =
+      options.live ?? (out.isTTY === true && process.env.TERM !== "dumb" && !process.env.CI);
   }
 
   /** A permanent line; a live step line stays below it. */
@@ -87,6 +94,19 @@ export class Progress {
       return result;
     } catch (error) {
       handle.fail();
+      throw error;
+    }
+  }
+
+  /**
+   * Awaits `work`; if it throws, the step in progress (started through an event adapter,
+   * say) is marked failed before the error goes on up.
+   */
+  async guard<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      this.#finish("✗");
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { type RunState, runLayout } from "../control/run-layout.js";
+import { type ReachableRun, type RunState, runLayout } from "../control/run-layout.js";
 import { NoRunError, UsageError } from "../errors.js";
 
 /** The state dir a verb uses: `--state-dir`, else `./.ecs-local`. */
@@ -21,14 +21,19 @@ export function activeRun(stateDir: string): RunState | undefined {
 }
 
 /** Reads the running `up`'s state, or explains how to start one. */
-export function findRun(stateDir: string): RunState {
+export function findRun(stateDir: string): ReachableRun {
   const state = activeRun(stateDir);
   if (!state) {
     throw new NoRunError(
       `No ecs-local run found in ${stateDir}. Start one with \`ecs-local up\` (or \`npm start\` at the repository root), or pass --state-dir.`,
     );
   }
-  return state;
+  if (state.apiUrl === undefined || state.stackName === undefined) {
+    throw new NoRunError(
+      `The run in ${stateDir} (pid ${state.pid}) is still starting: it synthesizes the app and prepares images before its control plane answers. Try again in a moment.`,
+    );
+  }
+  return state as ReachableRun;
 }
 
 export function isAlive(pid: number): boolean {
@@ -41,7 +46,11 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Calls the control plane's API; errors it reports come back as their message. */
-export async function callApi<T>(state: RunState, path: string, init?: RequestInit): Promise<T> {
+export async function callApi<T>(
+  state: ReachableRun,
+  path: string,
+  init?: RequestInit,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`${state.apiUrl}${path}`, init);

@@ -33,6 +33,9 @@ export function hostPortFor(listenerPort: number, overrides: ReadonlyMap<number,
   return overrides.get(listenerPort) ?? (listenerPort < 1024 ? listenerPort + 8000 : listenerPort);
 }
 
+/** How often a target still in `initial` is probed (ecs-local's start interval for targets). */
+const INITIAL_PROBE_MS = 250;
+
 interface Target {
   readonly taskId: string;
   readonly socketPath: string;
@@ -167,8 +170,9 @@ export class LoadBalancerListener {
   }
 
   /**
-   * Probes each target on its own schedule: at once when it registers (as the ALB does), then
-   * every interval. The loop wakes often so a new target never waits a whole interval.
+   * Probes each target on its own schedule: at once when it registers (as the ALB does), every
+   * {@link INITIAL_PROBE_MS} until its first pass, then every interval. The loop wakes often
+   * so a new target never waits a whole interval.
    */
   async #healthLoop(groupId: string): Promise<void> {
     const group = this.#groups.get(groupId) as TargetGroup;
@@ -182,9 +186,13 @@ export class LoadBalancerListener {
         target.probing = true;
         void this.#probe(target, check.path, check.matcher, timeoutMs).then((result) => {
           target.probing = false;
-          target.nextProbeAt = Date.now() + intervalMs;
           const before = target.health.status;
           target.health = foldTargetHealth(target.health, result, check);
+          // Until its first pass a new target is probed quickly, like a container's start
+          // interval: an app that listens a moment after its task starts is in service then,
+          // not a whole interval later.
+          const wait = target.health.status === "initial" ? INITIAL_PROBE_MS : intervalMs;
+          target.nextProbeAt = Date.now() + wait;
           if (target.health.status !== before) {
             this.#log.info(
               { taskId: target.taskId, health: target.health.status, reason: result.reason },

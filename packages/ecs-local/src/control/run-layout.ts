@@ -29,11 +29,21 @@ export function runLayout(stateDir: string): RunLayout {
   };
 }
 
-/** What `state.json` holds: enough for another terminal to reach the running control plane. */
+/**
+ * What `state.json` holds: enough for another terminal to find the run and, once its control
+ * plane listens, to reach it. `up` writes it first thing (so a second `up` in the same folder
+ * is refused even while the first is still synthesizing), then again with the API's address.
+ */
 export interface RunState {
   readonly pid: number;
-  readonly apiUrl: string;
   readonly appDir: string;
-  readonly stackName: string;
   readonly startedAt: string;
+  /** Set once the control plane's API listens. */
+  readonly apiUrl?: string;
+  readonly stackName?: string;
+  /** True for `up -d`: no terminal; `ecs-local down` stops it. */
+  readonly detached?: boolean;
 }
+
+/** A run whose control plane answers. */
+export type ReachableRun = RunState & { readonly apiUrl: string; readonly stackName: string };

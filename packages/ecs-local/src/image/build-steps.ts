@@ -7,7 +7,6 @@
  * image needs one, `<contentHash>/done` the finished result. Nothing outside `cacheDir` is
  * written, except what npm and pip keep in their caches under the user's HOME.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import {
   copyFile,
@@ -25,6 +24,7 @@ import {
 import * as path from "node:path";
 import { BuildStepError, BuildStepFailedError, DockerfileError } from "../errors.js";
 import { pythonInterpreter } from "../sandbox/host-tools.js";
+import { describeExit, runProcess, succeeded } from "../sandbox/run-process.js";
 import {
   type ContextEntry,
   globToRegExp,
@@ -180,7 +180,7 @@ async function buildImage(input: BuildInput): Promise<PreparedImage> {
       type: "venv",
       message: `creating Python virtualenv with ${input.python} (--system-site-packages)`,
     });
-    await runProcess(input.python, ["-m", "venv", "--system-site-packages", venvDir], {
+    await runStepProcess([input.python, "-m", "venv", "--system-site-packages", venvDir], {
       cwd: buildDir,
       env: buildEnv({}, buildDir, undefined),
       step: `${input.python} -m venv --system-site-packages ${venvDir}`,
@@ -270,11 +270,11 @@ async function runStep(step: PlanStep, ctx: StepContext): Promise<void> {
         root,
         (p, atProgram) => !(atProgram && !existsSync(path.join(root, p)) && existsSync(p)),
       );
-      await runProcess("/bin/sh", ["-c", command], {
+      await runStepProcess(["/bin/sh", "-c", command], {
         cwd,
         env: buildEnv(step.env, root, ctx.venvDir),
         step: `line ${step.line}: RUN ${step.command}`,
-        fix: `Run it yourself in ${cwd} to see the whole output.`,
+        fix: "Fix the step or what it needs on this machine.",
         ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
         onLine: (line) => ctx.progress({ type: "output", message: line }),
       });
@@ -309,71 +309,43 @@ function buildEnv(
   return env;
 }
 
-interface RunOptions {
+interface StepRunOptions {
   readonly cwd: string;
   readonly env: Record<string, string>;
+  /** How the step is named in messages, e.g. `line 4: RUN npm ci`. */
   readonly step: string;
   readonly fix: string;
   readonly signal?: AbortSignal;
   readonly onLine: (line: string) => void;
 }
 
-function runProcess(file: string, args: readonly string[], o: RunOptions): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const tail: string[] = [];
-    const child = spawn(file, args, {
-      cwd: o.cwd,
-      env: o.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
-    const collect = (stream: NodeJS.ReadableStream): void => {
-      let partial = "";
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk: string) => {
-        const lines = (partial + chunk).split(/\r?\n/);
-        partial = lines.pop() ?? "";
-        for (const l of lines) push(l);
-      });
-      stream.on("end", () => {
-        if (partial !== "") push(partial);
-      });
-    };
-    const push = (line: string): void => {
-      tail.push(line);
-      if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
-      o.onLine(line);
-    };
-    if (child.stdout) collect(child.stdout);
-    if (child.stderr) collect(child.stderr);
-    child.on("error", (err) => {
-      reject(
-        new BuildStepFailedError(
-          o.step,
-          null,
-          tail,
-          `${o.step}: could not start (${err.message}). ${o.fix}`,
-          {
-            cause: err,
-          },
-        ),
-      );
-    });
-    child.on("close", (code, signal) => {
-      if (code === 0) return resolve();
-      const how = code !== null ? `exited with code ${code}` : `was killed by ${signal}`;
-      const output =
-        tail.length > 0 ? `\nLast ${tail.length} lines of output:\n${tail.join("\n")}` : "";
-      reject(
-        new BuildStepFailedError(
-          o.step,
-          code,
-          [...tail],
-          `${o.step} ${how} (in ${o.cwd}). ${o.fix}${output}`,
-        ),
-      );
-    });
+/** Runs one build step; a failure names the step, its exit, its output tail and how to rerun it. */
+async function runStepProcess(argv: readonly string[], o: StepRunOptions): Promise<void> {
+  const result = await runProcess(argv, {
+    cwd: o.cwd,
+    env: o.env,
+    tailLines: OUTPUT_TAIL_LINES,
+    onLine: o.onLine,
+    ...(o.signal ? { signal: o.signal } : {}),
   });
+  if (succeeded(result)) return;
+  const output =
+    result.tail.length > 0
+      ? `\nLast ${result.tail.length} lines of output:\n${result.tail.join("\n")}`
+      : "";
+  const rerun = `cd ${quote(o.cwd)} && env PATH=${quote(o.env.PATH ?? "")} ${argv.map(quote).join(" ")}`;
+  throw new BuildStepFailedError(
+    o.step,
+    result.exitCode,
+    [...result.tail],
+    `${o.step} ${describeExit(result)} (in ${o.cwd}). ${o.fix}${output}\nTo rerun it by hand:\n  ${rerun}`,
+    ...(result.spawnError ? [{ cause: result.spawnError }] : []),
+  );
+}
+
+/** A word for `sh`, single-quoted unless it is plainly safe. */
+function quote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 const GLOB = /[*?[]/;

@@ -5,10 +5,9 @@
  * `backend-container.local:5000`). We do the same with one nftables table per task, inside
  * the task's network namespace, where the sidecar is root of its user namespace.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { SandboxError } from "../errors.js";
 import { findTool } from "../sandbox/host-tools.js";
+import { describeExit, runProcess, succeeded } from "../sandbox/run-process.js";
 
 export interface Redirect {
   /** The address and port the app dials (alias or task-metadata address). */
@@ -44,19 +43,16 @@ export async function installRedirects(redirects: readonly Redirect[]): Promise<
   const nft = await findTool("nft");
   if (!nft) {
     throw new SandboxError(
-      "nft (nftables) is not installed; Service Connect aliases need it to reach the sidecar. Install it: apt-get install nftables.",
+      "nft (nftables) is not installed; Service Connect aliases need it to reach the sidecar. `ecs-local doctor` says how to install it.",
     );
   }
-  const child = spawn(nft, ["-f", "-"], { stdio: ["pipe", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString("utf8");
+  const result = await runProcess([nft, "-f", "-"], {
+    input: renderRedirects(redirects),
+    timeoutMs: 10_000,
   });
-  child.stdin.end(renderRedirects(redirects));
-  const [code] = (await once(child, "exit")) as [number | null];
-  if (code !== 0) {
+  if (!succeeded(result)) {
     throw new SandboxError(
-      `nft could not install the Service Connect redirects (exit ${code}): ${stderr.trim()}`,
+      `nft could not install the Service Connect redirects (${describeExit(result)}): ${result.stderr.trim()}`,
     );
   }
 }

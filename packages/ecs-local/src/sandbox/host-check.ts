@@ -127,32 +127,10 @@ export async function ensureHostRequirements(
   const missing = await missingOf(requirements);
   if (missing.length === 0) return;
   const host = options.host ?? (await detectHost());
-  const { manager } = host;
-  const why = missing.map((r) => `  - ${r.name}: ${r.why}`).join("\n");
-  if (manager === undefined) {
-    throw new HostRequirementError(
-      `This machine lacks what ecs-local needs:\n${why}\n` +
-        `ecs-local knows apt, dnf, apk and pacman, and found none of them on ${host.distribution}. ` +
-        "Install the tools above with your package manager, then run ecs-local again.",
-    );
-  }
-  const packages = missing.map((r) => r.packages[manager]);
-  const hint = installHint(manager, packages, host.isRoot);
-  if (options.install === false || host.privilege === "none") {
-    const reason =
-      options.install === false
-        ? ""
-        : " ecs-local cannot install them itself: it runs without root and sudo asks for a password.";
-    throw new HostRequirementError(
-      `This machine lacks what ecs-local needs:\n${why}\n${reason ? `${reason.trim()}\n` : ""}` +
-        `Install them with:\n  ${hint}\nthen run ecs-local again (\`ecs-local doctor\` checks everything).`,
-    );
-  }
-  options.onProgress?.({
-    type: "notice",
-    message: `installing ${packages.join(" ")} with ${manager}, because this machine lacks:\n${why}`,
-  });
-  for (const argv of installCommands(manager, packages, host.privilege)) {
+  const plan = planInstall(missing, host, options.install !== false);
+  if (plan.type === "refuse") throw new HostRequirementError(plan.message);
+  options.onProgress?.({ type: "notice", message: plan.notice });
+  for (const argv of plan.commands) {
     options.onProgress?.({ type: "step", message: argv.join(" ") });
     const result = await runProcess(argv, {
       timeoutMs: 15 * 60_000,
@@ -162,20 +140,72 @@ export async function ensureHostRequirements(
     });
     if (!succeeded(result)) {
       throw new HostRequirementError(
-        `Installing ${packages.join(", ")} failed: \`${argv.join(" ")}\` ${describeExit(result)}.\n` +
+        `Installing ${plan.packages.join(", ")} failed: \`${argv.join(" ")}\` ${describeExit(result)}.\n` +
           `Last lines of its output:\n${result.tail.join("\n")}\n` +
-          `Run it by hand to see why (network, a held package lock): ${hint}`,
+          `Run it by hand to see why (network, a held package lock): ${plan.hint}`,
       );
     }
   }
   const stillMissing = await missingOf(missing);
   if (stillMissing.length > 0) {
     throw new HostRequirementError(
-      `${stillMissing.map((r) => r.name).join(", ")} still missing after installing ${packages.join(", ")} with ${manager}. ` +
+      `${stillMissing.map((r) => r.name).join(", ")} still missing after installing ${plan.packages.join(", ")} with ${host.manager}. ` +
         "Check that the package provides it on this distribution and that its folder is on PATH.",
     );
   }
-  options.onProgress?.({ type: "done", message: `installed ${packages.join(", ")}` });
+  options.onProgress?.({ type: "done", message: `installed ${plan.packages.join(" ")}` });
+}
+
+/** What to do about missing requirements: run these commands, or refuse with this message. */
+export type InstallPlan =
+  | {
+      readonly type: "install";
+      readonly packages: readonly string[];
+      readonly commands: readonly string[][];
+      /** Said before installing: what and why. */
+      readonly notice: string;
+      /** The command for a user to paste, should the install fail. */
+      readonly hint: string;
+    }
+  | { readonly type: "refuse"; readonly message: string };
+
+/** Decides how to get `missing` onto `host`. Pure. */
+export function planInstall(
+  missing: readonly HostRequirement[],
+  host: HostFacts,
+  allowInstall: boolean,
+): InstallPlan {
+  const why = missing.map((r) => `  - ${r.name}: ${r.why}`).join("\n");
+  const { manager } = host;
+  if (manager === undefined) {
+    return {
+      type: "refuse",
+      message:
+        `This machine lacks what ecs-local needs:\n${why}\n` +
+        `ecs-local knows apt, dnf, apk and pacman, and found none of them on ${host.distribution}. ` +
+        "Install the tools above with your package manager, then run ecs-local again.",
+    };
+  }
+  const packages = [...new Set(missing.map((r) => r.packages[manager]))];
+  const hint = installHint(manager, packages, host.isRoot);
+  if (!allowInstall || host.privilege === "none") {
+    const reason = allowInstall
+      ? "ecs-local cannot install them itself: it runs without root, and sudo asks for a password.\n"
+      : "";
+    return {
+      type: "refuse",
+      message:
+        `This machine lacks what ecs-local needs:\n${why}\n${reason}` +
+        `Install them with:\n  ${hint}\nthen run ecs-local again (\`ecs-local doctor\` checks everything).`,
+    };
+  }
+  return {
+    type: "install",
+    packages,
+    commands: installCommands(manager, packages, host.privilege),
+    notice: `installing ${packages.join(" ")} with ${manager}, because this machine lacks:\n${why}`,
+    hint,
+  };
 }
 
 async function missingOf(requirements: readonly HostRequirement[]): Promise<HostRequirement[]> {

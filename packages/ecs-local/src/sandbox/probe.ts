@@ -2,16 +2,17 @@
  * Checks once, before any task starts, that this machine can give tasks their own namespaces,
  * so `up` fails with one actionable message instead of every task failing on its own.
  */
-import { execFile } from "node:child_process";
 import { SandboxUnavailableError } from "../errors.js";
 import { findTool, NAMESPACE_FLAGS, toolPath } from "./host-tools.js";
+import { describeExit, runProcess, succeeded } from "./run-process.js";
 
 const FALLBACK_NOTE =
   "A shared-network fallback for such machines is planned but does not exist yet.";
 
 /**
- * Resolves when `unshare` can create the namespaces a task sandbox uses and the tools to set
- * them up exist; throws {@link SandboxUnavailableError} saying why and what to do otherwise.
+ * Resolves when `unshare` can create the namespaces a task sandbox uses; throws
+ * {@link SandboxUnavailableError} saying why and what to do otherwise. The host tools
+ * themselves are checked (and installed) by `host-check.ts` first.
  */
 export async function probeNamespaces(): Promise<void> {
   if (process.platform !== "linux") {
@@ -19,22 +20,14 @@ export async function probeNamespaces(): Promise<void> {
       `ecs-local runs tasks in Linux namespaces, but this is ${process.platform}. Run it on Linux (a VM or WSL2 works). ${FALLBACK_NOTE}`,
     );
   }
-  // nft installs the Service Connect alias redirects inside each task (see proxy/redirects.ts).
-  const packages: Record<string, string> = { ip: "iproute2", nft: "nftables" };
-  for (const tool of ["unshare", "nsenter", "ip", "mount", "nft"]) {
-    if ((await findTool(tool)) === undefined) {
-      const pkg = packages[tool] ?? "util-linux";
-      throw new SandboxUnavailableError(
-        `'${tool}' was not found on PATH (${toolPath()}). Install ${pkg} (e.g. 'apt-get install ${pkg}').`,
-      );
-    }
+  const unshare = await findTool("unshare");
+  if (unshare === undefined) {
+    throw new SandboxUnavailableError(
+      `'unshare' was not found on PATH (${toolPath()}); \`ecs-local doctor\` says how to install it.`,
+    );
   }
-  const unshare = (await findTool("unshare")) as string;
-  const stderr = await new Promise<string | undefined>((resolve) => {
-    execFile(unshare, [...NAMESPACE_FLAGS, "true"], { timeout: 10_000 }, (err, _out, errText) => {
-      resolve(err ? String(errText).trim() || err.message : undefined);
-    });
-  });
+  const result = await runProcess([unshare, ...NAMESPACE_FLAGS, "true"], { timeoutMs: 10_000 });
+  const stderr = succeeded(result) ? undefined : result.stderr.trim() || describeExit(result);
   if (stderr !== undefined) {
     throw new SandboxUnavailableError(
       `Cannot create unprivileged user namespaces: 'unshare ${NAMESPACE_FLAGS.join(" ")} true' failed: ${stderr}. ` +

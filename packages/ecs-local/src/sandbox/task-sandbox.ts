@@ -13,6 +13,7 @@ import { SandboxError } from "../errors.js";
 import { findTool, NAMESPACE_FLAGS, NSENTER_FLAGS, toolPath } from "./host-tools.js";
 import { type HostEntry, renderHostsFile } from "./hosts-file.js";
 import { isRunning, namespaceMembers, netnsOf, signal } from "./procs.js";
+import { runProcess } from "./run-process.js";
 
 /** The ECS task metadata endpoint address, reachable inside every task. */
 export const TASK_METADATA_ADDRESS = "169.254.170.2";
@@ -226,10 +227,15 @@ export class TaskSandbox {
       ["--target", String(this.holderPid), ...NSENTER_FLAGS, `--wd=${cwd}`, "--", ...argv],
       { env: options.env ?? process.env, stdio: options.stdio ?? "pipe", detached: true },
     );
+    this.#track(child);
+    return child;
+  }
+
+  /** `close()` kills what is still running of the processes started here. */
+  #track(child: ChildProcess): void {
     this.#children.add(child);
     child.once("exit", () => this.#children.delete(child));
     child.once("error", () => this.#children.delete(child));
-    return child;
   }
 
   /**
@@ -237,38 +243,34 @@ export class TaskSandbox {
    * `["sh", "-c", "curl -f http://localhost:5000/healthcheck || exit 1"]`.
    */
   async exec(argv: readonly string[], options: SandboxExecOptions): Promise<ExecResult> {
-    const limit = options.maxOutputBytes ?? 65_536;
-    const child = this.spawn(argv, {
-      env: options.env,
-      cwd: options.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const out = collect(child.stdout, limit);
-    const err = collect(child.stderr, limit);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      // The whole group: `sh -c "curl …"` would otherwise leave curl behind.
-      if (child.pid !== undefined) signal(-child.pid, "SIGKILL");
-    }, options.timeoutMs);
-    try {
-      const [exitCode, sig] = await new Promise<[number | null, NodeJS.Signals | null]>(
-        (resolve, reject) => {
-          child.once("error", reject);
-          child.once("close", (code, s) => resolve([code, s]));
-        },
-      );
-      return { exitCode, signal: sig, timedOut, stdout: out(), stderr: err() };
-    } catch (cause) {
+    if (this.#closing !== undefined)
+      throw new SandboxError(`Task ${this.taskId}: its sandbox is closed.`);
+    const cwd = options.cwd ?? process.cwd();
+    const result = await runProcess(
+      [
+        this.#nsenter,
+        "--target",
+        String(this.holderPid),
+        ...NSENTER_FLAGS,
+        `--wd=${cwd}`,
+        "--",
+        ...argv,
+      ],
+      {
+        env: options.env ?? process.env,
+        timeoutMs: options.timeoutMs,
+        maxOutputBytes: options.maxOutputBytes ?? 65_536,
+        onSpawn: (child) => this.#track(child),
+      },
+    );
+    if (result.spawnError) {
       throw new SandboxError(
-        `Task ${this.taskId}: could not run ${JSON.stringify(argv)}: ${(cause as Error).message}`,
-        {
-          cause,
-        },
+        `Task ${this.taskId}: could not run ${JSON.stringify(argv)}: ${result.spawnError.message}`,
+        { cause: result.spawnError },
       );
-    } finally {
-      clearTimeout(timer);
     }
+    const { exitCode, signal: sig, timedOut, stdout, stderr } = result;
+    return { exitCode, signal: sig, timedOut, stdout, stderr };
   }
 
   /** Pids of every live process in the sandbox, the holder included. */
@@ -384,14 +386,4 @@ function waitReady(
     child.once("error", onError);
     abort?.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-function collect(stream: NodeJS.ReadableStream | null, limit: number): () => string {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  stream?.on("data", (c: Buffer) => {
-    if (size < limit) chunks.push(c.subarray(0, limit - size));
-    size += c.length;
-  });
-  return () => Buffer.concat(chunks).toString();
 }

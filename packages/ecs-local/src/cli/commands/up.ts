@@ -4,29 +4,47 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { ApiServer } from "../../api/server.js";
 import { pickStack, readCloudAssembly } from "../../assembly/cloud-assembly.js";
+import {
+  forgetAssembly,
+  isCachedAssembly,
+  rememberAssembly,
+  synthKey,
+} from "../../assembly/synth-cache.js";
 import { synthesize } from "../../assembly/synthesize.js";
 import { killLeftovers } from "../../control/leftovers.js";
-import { type RunState, runLayout } from "../../control/run-layout.js";
+import { type RunLayout, type RunState, runLayout } from "../../control/run-layout.js";
 import { Runtime } from "../../control/runtime.js";
-import { clock, DEFAULT_TIME_SCALE } from "../../control/time-scale.js";
-import { AssemblyError, DockerfileError, UsageError } from "../../errors.js";
-import { type PreparedImage, prepareImage } from "../../image/build-steps.js";
+import { clock } from "../../control/time-scale.js";
+import { AssemblyError, UsageError } from "../../errors.js";
 import { buildModel } from "../../model/build-model.js";
-import type { ContainerDefinition, Model } from "../../model/types.js";
 import { bundleSidecar } from "../../proxy/sidecar-bundle.js";
+import { ensureHostRequirements } from "../../sandbox/host-check.js";
+import { RUN_REQUIREMENTS } from "../../sandbox/host-requirements.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
+import { DETACHED_ENV, runDetached } from "../detach.js";
 import type { CommandArgs } from "../main.js";
 import { describePlan } from "../plan-text.js";
+import { prepareAllImages } from "../prepare-images.js";
+import { Progress } from "../progress.js";
 import { activeRun, stateDirFrom } from "../run-client.js";
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
+import { reportInstall } from "../step-reports.js";
+import { parseContext, parseListenerPorts, parseTimeScale } from "../up-flags.js";
 
 export async function run(args: CommandArgs): Promise<void> {
   const appDir = resolve(args.values.app ?? ".");
   const stateDir = stateDirFrom(args.values);
   const timeScale = parseTimeScale(args.values["time-scale"]);
   const listenerPorts = parseListenerPorts(args.values["listener-port"] ?? []);
+  const context = parseContext(args.values.context ?? []);
+  refuseSecondRun(stateDir);
+  const detached = process.env[DETACHED_ENV] === "1";
+  if (args.values.detach && !detached) return runDetached(stateDir);
 
+  const progress = new Progress();
+  const say = (line: string) => progress.say(line);
+  await progress.guard(
+    ensureHostRequirements(RUN_REQUIREMENTS, { onProgress: reportInstall(progress) }),
+  );
   await probeNamespaces();
   if (!existsSync(join(appDir, "cdk.json"))) {
     throw new AssemblyError(
@@ -34,33 +52,32 @@ export async function run(args: CommandArgs): Promise<void> {
     );
   }
   const layout = runLayout(stateDir);
-  const previous = activeRun(stateDir);
-  if (previous) {
-    throw new UsageError(
-      `A run is already active here (pid ${previous.pid}, API ${previous.apiUrl}). Stop it with \`ecs-local down\` first.`,
-    );
-  }
   const leftovers = killLeftovers(stateDir);
   if (leftovers > 0)
     say(`▸ stopped ${leftovers} process(es) an earlier run of ${stateDir} left behind`);
   rmSync(layout.runDir, { recursive: true, force: true });
   mkdirSync(layout.runDir, { recursive: true });
-
-  say(`▸ synthesizing the CDK app in ${appDir}`);
-  const started = Date.now();
-  await synthesize({
+  const starting: RunState = {
+    pid: process.pid,
     appDir,
-    outDir: layout.cdkOut,
-    context: parseContext(args.values.context ?? []),
-  });
-  const stack = pickStack(readCloudAssembly(layout.cdkOut), args.values.stack);
+    startedAt: new Date().toISOString(),
+    ...(detached ? { detached } : {}),
+  };
+  writeFileSync(layout.stateFile, JSON.stringify(starting, null, 1));
+
+  const started = Date.now();
+  const stack = await progress.guard(
+    synthesizeOnce({ appDir, context, layout, progress, fresh: args.values.fresh === true }).then(
+      (cdkOut) => pickStack(readCloudAssembly(cdkOut), args.values.stack),
+    ),
+  );
   const model = buildModel(stack.template, {
     stackName: stack.stackName,
     imageAssets: stack.imageAssets,
   });
   say(describePlan(model, listenerPorts));
 
-  const images = await prepareAllImages(model, layout.imageCache);
+  const images = await prepareAllImages(model, layout.imageCache, progress);
   const logger = pino(
     { level: process.env.ECS_LOCAL_LOG_LEVEL ?? "info" },
     pino.destination({ dest: join(layout.runDir, "control-plane.log"), sync: false }),
@@ -71,19 +88,13 @@ export async function run(args: CommandArgs): Promise<void> {
     clock: clock(timeScale),
     logger,
     listenerPorts,
-    prepareImage: async (container) => images.get(imageKey(container)) as PreparedImage,
+    prepareImage: async (container) => images.get(container),
     sidecarCommand: await bundleSidecar(join(layout.runDir, "sidecar")),
     onEvent: (line) => say(`  ${line.replace(/^\d{4}-\S+ /, "")}`),
   });
   const api = new ApiServer(runtime);
   const apiUrl = await api.start({ port: 0, metadataSocket: layout.apiSocket });
-  const state: RunState = {
-    pid: process.pid,
-    apiUrl,
-    appDir,
-    stackName: stack.stackName,
-    startedAt: new Date().toISOString(),
-  };
+  const state: RunState = { ...starting, apiUrl, stackName: stack.stackName };
   writeFileSync(layout.stateFile, JSON.stringify(state, null, 1));
 
   process.on("SIGINT", () => void runtime.shutdown("Ctrl-C"));
@@ -100,14 +111,18 @@ export async function run(args: CommandArgs): Promise<void> {
     rmSync(layout.stateFile, { force: true });
     throw error;
   }
-  while (!runtime.allSteady && !runtime.stopping) await sleep(100);
+  await waitUntilSteady(runtime, progress);
   if (!runtime.stopping) {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     say(`▸ all services healthy in ${seconds} s`);
     for (const listener of runtime.listeners)
       say(`  load balancer  http://127.0.0.1:${listener.hostPort}/`);
     say(`  API            ${apiUrl}/v1/status   (ecs-local ps | logs | exec | scale | down)`);
-    say("  Ctrl-C stops everything");
+    say(
+      detached
+        ? `▸ running in the background (pid ${process.pid}); \`ecs-local down\` stops it`
+        : "  Ctrl-C stops everything",
+    );
   }
   await runtime.closed;
   await api.close();
@@ -115,74 +130,56 @@ export async function run(args: CommandArgs): Promise<void> {
   say("▸ stopped; no task is left running");
 }
 
-function imageKey(container: ContainerDefinition): string {
-  return container.image.kind === "asset"
-    ? `asset:${container.image.assetHash}`
-    : `registry:${container.image.name}`;
+function refuseSecondRun(stateDir: string): void {
+  const previous = activeRun(stateDir);
+  if (!previous) return;
+  const since = new Date(previous.startedAt).toLocaleTimeString();
+  const how = previous.detached
+    ? "`ecs-local down`"
+    : "`ecs-local down`, or Ctrl-C in the terminal running it";
+  throw new UsageError(
+    `A run is already active in ${stateDir} (pid ${previous.pid}, since ${since}${previous.apiUrl ? `, API ${previous.apiUrl}` : ", still starting"}). ` +
+      `See it with \`ecs-local ps\`; stop it with ${how}; or start another with --state-dir <other folder>.`,
+  );
 }
 
-async function prepareAllImages(
-  model: Model,
-  cacheDir: string,
-): Promise<Map<string, PreparedImage>> {
-  const prepared = new Map<string, PreparedImage>();
-  const containers = model.taskDefinitions.flatMap((t) => t.containers);
-  for (const container of containers) {
-    const key = imageKey(container);
-    if (prepared.has(key)) continue;
-    const image = container.image;
-    if (image.kind !== "asset" || !image.directory) {
-      throw new DockerfileError(
-        `Container ${container.name} uses the registry image ${image.kind === "registry" ? image.name : "?"}; ecs-local runs only images built from a folder (ContainerImage.fromAsset). Build it from a Dockerfile in your CDK app.`,
-      );
-    }
-    say(`▸ preparing image of ${container.name} from ${image.directory}`);
-    const result = await prepareImage({
-      contextDir: image.directory,
-      dockerfile: image.dockerfile,
-      target: image.target,
-      buildArgs: image.buildArgs,
-      cacheDir,
-      onProgress: (event) => {
-        if (event.type === "output") return;
-        say(`    ${event.message}`);
-      },
-    });
-    prepared.set(key, result);
+/**
+ * The cloud assembly of the app: the last synth when nothing it depends on changed (see
+ * synth-cache.ts), else a new `cdk synth`.
+ */
+async function synthesizeOnce(options: {
+  readonly appDir: string;
+  readonly context: Readonly<Record<string, string>>;
+  readonly layout: RunLayout;
+  readonly progress: Progress;
+  readonly fresh: boolean;
+}): Promise<string> {
+  const { appDir, context, layout, progress } = options;
+  const key = await synthKey({ appDir, context });
+  if (!options.fresh && isCachedAssembly(layout.cdkOut, key)) {
+    progress.say(`▸ ${appDir} is unchanged since its last synth; reusing it (--fresh synthesizes)`);
+    return layout.cdkOut;
   }
-  return prepared;
+  forgetAssembly(layout.cdkOut);
+  await progress.step(`synthesizing the CDK app in ${appDir}`, (step) =>
+    synthesize({ appDir, outDir: layout.cdkOut, context, onLine: (line) => step.output(line) }),
+  );
+  rememberAssembly(layout.cdkOut, key);
+  return layout.cdkOut;
 }
 
-function parseTimeScale(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_TIME_SCALE;
-  const scale = Number(value);
-  if (!(scale > 0))
-    throw new UsageError(
-      `--time-scale ${value} must be a positive number (1 = AWS timing, ${DEFAULT_TIME_SCALE} = the default).`,
-    );
-  return scale;
-}
-
-function parseContext(values: readonly string[]): Record<string, string> {
-  const context: Record<string, string> = {};
-  for (const value of values) {
-    const equals = value.indexOf("=");
-    if (equals <= 0)
-      throw new UsageError(`--context ${value} must look like key=value, as with cdk synth -c.`);
-    context[value.slice(0, equals)] = value.slice(equals + 1);
+/** Waits until every service is steady (or the run stops), with a live line of the counts. */
+async function waitUntilSteady(runtime: Runtime, progress: Progress): Promise<void> {
+  const counts = () =>
+    runtime
+      .status()
+      .services.map((s) => `${s.name} ${s.healthyCount}/${s.desiredCount}`)
+      .join(", ");
+  const step = progress.begin(`waiting for health: ${counts()}`);
+  while (!runtime.allSteady && !runtime.stopping) {
+    await sleep(50);
+    step.relabel(`waiting for health: ${counts()}`);
   }
-  return context;
-}
-
-function parseListenerPorts(values: readonly string[]): Map<number, number> {
-  const map = new Map<number, number>();
-  for (const value of values) {
-    const match = /^(\d+)=(\d+)$/.exec(value);
-    if (!match)
-      throw new UsageError(
-        `--listener-port ${value} must look like 80=8080 (listener port = host port).`,
-      );
-    map.set(Number(match[1]), Number(match[2]));
-  }
-  return map;
+  if (runtime.stopping) step.fail();
+  else step.end(`healthy: ${counts()}`);
 }

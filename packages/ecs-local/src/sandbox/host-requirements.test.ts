@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type HostFacts, planInstall } from "./host-check.js";
+import {
+  installCommands,
+  installHint,
+  OPTIONAL_REQUIREMENTS,
+  optionalRequirements,
+  PACKAGE_MANAGERS,
+  packageManagerFor,
+  RUN_REQUIREMENTS,
+} from "./host-requirements.js";
+
+test("the distribution's package manager comes from os-release ID and ID_LIKE", () => {
+  const cases: [string, string | undefined][] = [
+    ['ID=debian\nVERSION_ID="12"', "apt"],
+    ["ID=ubuntu\nID_LIKE=debian", "apt"],
+    ['ID="rocky"\nID_LIKE="rhel centos fedora"', "dnf"],
+    ["ID=fedora", "dnf"],
+    ["ID=alpine", "apk"],
+    ["ID=arch", "pacman"],
+    ["ID=endeavouros\nID_LIKE=arch", "pacman"],
+    ["ID=nixos", undefined],
+    ["", undefined],
+  ];
+  for (const [osRelease, manager] of cases) {
+    assert.equal(packageManagerFor(osRelease), manager, osRelease);
+  }
+});
+
+test("install commands never prompt: -y, --noconfirm, sudo -n, apt's noninteractive frontend", () => {
+  assert.deepEqual(installCommands("apt", ["nftables", "curl", "nftables"], "root"), [
+    ["apt-get", "update", "-qq"],
+    [
+      "env",
+      "DEBIAN_FRONTEND=noninteractive",
+      "apt-get",
+      "install",
+      "-y",
+      "-qq",
+      "nftables",
+      "curl",
+    ],
+  ]);
+  assert.deepEqual(installCommands("dnf", ["nftables"], "sudo"), [
+    ["sudo", "-n", "dnf", "install", "-y", "nftables"],
+  ]);
+  assert.deepEqual(installCommands("apk", ["nftables"], "root"), [
+    ["apk", "add", "--no-cache", "nftables"],
+  ]);
+  assert.deepEqual(installCommands("pacman", ["nftables"], "sudo"), [
+    ["sudo", "-n", "pacman", "-S", "--noconfirm", "--needed", "nftables"],
+  ]);
+});
+
+test("the hint is one pasteable line, with sudo unless root", () => {
+  assert.equal(
+    installHint("apt", ["nftables", "python3-flask"], true),
+    "apt-get update && apt-get install -y nftables python3-flask",
+  );
+  assert.equal(
+    installHint("apt", ["nftables"], false),
+    "sudo apt-get update && sudo apt-get install -y nftables",
+  );
+  assert.equal(installHint("dnf", ["iproute"], false), "sudo dnf install -y iproute");
+  assert.equal(installHint("apk", ["nftables"], true), "apk add nftables");
+  assert.equal(installHint("pacman", ["nftables"], true), "pacman -S --needed nftables");
+});
+
+test("every requirement names a package for every package manager and says why", () => {
+  for (const requirement of [...RUN_REQUIREMENTS, ...OPTIONAL_REQUIREMENTS]) {
+    assert.ok(requirement.why.length > 10, requirement.name);
+    assert.ok(requirement.probes.length > 0, requirement.name);
+    for (const manager of PACKAGE_MANAGERS) {
+      assert.match(requirement.packages[manager], /^[a-z0-9][a-z0-9.+-]*$/, requirement.name);
+    }
+  }
+});
+
+test("optional requirements are looked up by name; unknown names come back", () => {
+  const { found, unknown } = optionalRequirements(["flask", "haproxy", "nope"]);
+  assert.deepEqual(
+    found.map((r) => r.name),
+    ["flask", "haproxy"],
+  );
+  assert.deepEqual(unknown, ["nope"]);
+});
+
+const nft = RUN_REQUIREMENTS.find((r) => r.name === "nft");
+const flask = OPTIONAL_REQUIREMENTS.find((r) => r.name === "flask");
+const debian = (privilege: HostFacts["privilege"]): HostFacts => ({
+  distribution: "Debian GNU/Linux 12 (bookworm)",
+  manager: "apt",
+  privilege,
+  isRoot: privilege === "root",
+});
+
+test("missing requirements are installed as root, saying what and why first", () => {
+  assert.ok(nft && flask);
+  const plan = planInstall([nft, flask], debian("root"), true);
+  assert.equal(plan.type, "install");
+  if (plan.type !== "install") return;
+  assert.deepEqual(plan.packages, ["nftables", "python3-flask"]);
+  assert.deepEqual(plan.commands.at(-1)?.slice(-2), ["nftables", "python3-flask"]);
+  assert.match(plan.notice, /installing nftables python3-flask with apt/);
+  assert.match(plan.notice, /- nft: redirects Service Connect aliases/);
+});
+
+test("through passwordless sudo the commands run with sudo -n", () => {
+  assert.ok(nft);
+  const plan = planInstall([nft], debian("sudo"), true);
+  assert.equal(plan.type, "install");
+  if (plan.type === "install") assert.deepEqual(plan.commands[0]?.slice(0, 2), ["sudo", "-n"]);
+});
+
+test("without root or passwordless sudo the answer is the exact command, never a prompt", () => {
+  assert.ok(nft);
+  const plan = planInstall([nft], debian("none"), true);
+  assert.equal(plan.type, "refuse");
+  if (plan.type !== "refuse") return;
+  assert.match(plan.message, /- nft: redirects Service Connect aliases/);
+  assert.match(plan.message, /sudo asks for a password/);
+  assert.match(plan.message, /sudo apt-get update && sudo apt-get install -y nftables/);
+});
+
+test("when installing is not allowed, or no package manager is known, it says what to do", () => {
+  assert.ok(nft);
+  const notAllowed = planInstall([nft], debian("root"), false);
+  assert.equal(notAllowed.type, "refuse");
+  if (notAllowed.type === "refuse")
+    assert.match(notAllowed.message, /apt-get update && apt-get install -y nftables/);
+  const unknown = planInstall(
+    [nft],
+    { distribution: "NixOS", manager: undefined, privilege: "root", isRoot: true },
+    true,
+  );
+  assert.equal(unknown.type, "refuse");
+  if (unknown.type === "refuse") assert.match(unknown.message, /found none of them on NixOS/);
+});
