@@ -73,6 +73,8 @@ export class Runtime implements ControlPlaneView {
         onEvent: options.onEvent,
         context: {
           runDir: layout.runDir,
+          region: model.region,
+          accountId: model.accountId,
           clock: options.clock,
           logger: options.logger,
           aliases: service.serviceConnect ? aliases.entries : [],
@@ -198,7 +200,7 @@ export class Runtime implements ControlPlaneView {
   taskMetadata(taskId: string): TaskMetadata | undefined {
     for (const controller of this.controllers) {
       const task = controller.tasks.get(taskId);
-      if (task) return task.metadata(controller.service.clusterId, "local-1");
+      if (task) return task.metadata();
     }
     return undefined;
   }

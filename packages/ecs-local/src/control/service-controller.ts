@@ -123,11 +123,11 @@ export class ServiceController {
         attributes: {
           AWS_INSTANCE_IPV4: "127.0.0.1",
           AWS_INSTANCE_PORT: String(entry.containerPort),
-          ECS_CLUSTER_NAME: this.service.clusterId,
+          ECS_CLUSTER_NAME: this.service.clusterName,
           ECS_SERVICE_NAME: this.service.name,
           ECS_TASK_DEFINITION_FAMILY: this.#taskDefinition.family,
-          AVAILABILITY_ZONE: "local-1a",
-          REGION: "local-1",
+          AVAILABILITY_ZONE: `${this.#context.region}a`,
+          REGION: this.#context.region,
         },
       });
     }

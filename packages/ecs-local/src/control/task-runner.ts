@@ -19,6 +19,9 @@ import type { Clock } from "./time-scale.js";
 /** What a task needs from the run around it; injected so the runner stays small. */
 export interface TaskContext {
   readonly runDir: string;
+  /** The run's region and account: `AWS_REGION` in containers, ARNs in metadata. */
+  readonly region: string;
+  readonly accountId: string;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Every Service Connect alias of the namespace, with its 127.255.0.N address. */
@@ -202,8 +205,8 @@ export class TaskRunner implements TaskView {
     const spec = containerProcess(image, definition, {
       ECS_CONTAINER_METADATA_URI_V4: `http://169.254.170.2/v4/${this.id}`,
       ECS_CONTAINER_METADATA_URI: `http://169.254.170.2/v4/${this.id}`,
-      AWS_REGION: "local-1",
-      AWS_DEFAULT_REGION: "local-1",
+      AWS_REGION: this.#ctx.region,
+      AWS_DEFAULT_REGION: this.#ctx.region,
     });
     const child = sandbox.spawn(spec.argv, {
       env: spec.env,
@@ -352,11 +355,13 @@ export class TaskRunner implements TaskView {
   }
 
   /** The ECS task metadata v4 documents of this task. */
-  metadata(
-    clusterName: string,
-    region: string,
-  ): { task: Record<string, unknown>; containers: Record<string, Record<string, unknown>> } {
-    const arn = `arn:aws:ecs:${region}:000000000000:task/${clusterName}/${this.id}`;
+  metadata(): {
+    task: Record<string, unknown>;
+    containers: Record<string, Record<string, unknown>>;
+  } {
+    const { region, accountId } = this.#ctx;
+    const clusterName = this.#service.clusterName;
+    const arn = `arn:aws:ecs:${region}:${accountId}:task/${clusterName}/${this.id}`;
     const containers: Record<string, Record<string, unknown>> = {};
     for (const definition of this.#taskDefinition.containers) {
       containers[definition.name] = {

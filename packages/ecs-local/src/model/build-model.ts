@@ -82,6 +82,8 @@ export function buildModel(template: CfnTemplate, options: BuildModelOptions): M
 
   return {
     stackName: options.stackName,
+    region: ctx.region,
+    accountId: ctx.accountId,
     clusters,
     namespaces,
     taskDefinitions,

@@ -60,7 +60,7 @@ describe("resolve", () => {
         { Ref: "AWS::URLSuffix" },
         { Ref: "AWS::StackName" },
       ]),
-      ["us-east-1", "000000000000", "aws", "amazonaws.com", "MyStack"],
+      ["local-1", "000000000000", "aws", "amazonaws.com", "MyStack"],
     );
   });
 
@@ -98,7 +98,7 @@ describe("resolve", () => {
   it("resolves Fn::Sub in both forms, with escapes", () => {
     assert.equal(
       r({ "Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/repo:tag" }),
-      "000000000000.dkr.ecr.us-east-1.amazonaws.com/repo:tag",
+      "000000000000.dkr.ecr.local-1.amazonaws.com/repo:tag",
     );
     assert.equal(
       r({ "Fn::Sub": "${Svc}|${Svc.Arn}|${Env}|${!Literal}" }),

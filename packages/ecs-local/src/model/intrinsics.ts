@@ -12,9 +12,12 @@ import { TemplateError } from "../errors.js";
 import type { CfnTemplate } from "./template.js";
 import type { Origin } from "./types.js";
 
-/** Local stand-ins for the pseudo parameters; no AWS account is involved. */
+/**
+ * Local stand-ins for the pseudo parameters; no AWS account is involved. The region is the
+ * one every part of a run agrees on: `AWS::Region` in templates, `AWS_REGION` in tasks, ARNs.
+ */
 export const LOCAL_PSEUDO_DEFAULTS = {
-  region: "us-east-1",
+  region: "local-1",
   accountId: "000000000000",
   partition: "aws",
   urlSuffix: "amazonaws.com",
@@ -33,7 +36,7 @@ export interface ResolveContext {
 
 export interface ResolveContextOptions {
   readonly stackName: string;
-  /** @default "us-east-1" */
+  /** @default "local-1" */
   readonly region?: string;
   /** @default "000000000000" */
   readonly accountId?: string;

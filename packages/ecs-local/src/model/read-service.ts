@@ -73,6 +73,7 @@ export function readServices(
       origin,
       name: read.optionalString(p.ServiceName, "ServiceName") ?? origin.logicalId,
       clusterId: cluster.origin.logicalId,
+      clusterName: cluster.name,
       taskDefinitionId: taskDefinition.origin.logicalId,
       desiredCount:
         read.optionalNumber(p.DesiredCount, "DesiredCount") ?? SERVICE_DEFAULTS.desiredCount,

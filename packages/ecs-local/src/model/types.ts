@@ -13,6 +13,9 @@ export interface Origin {
 
 export interface Model {
   readonly stackName: string;
+  /** The region and account the run pretends to be in (`AWS::Region`, ARNs, `AWS_REGION`). */
+  readonly region: string;
+  readonly accountId: string;
   readonly clusters: readonly Cluster[];
   readonly namespaces: readonly Namespace[];
   readonly taskDefinitions: readonly TaskDefinition[];
@@ -104,7 +107,10 @@ export interface Service {
   readonly origin: Origin;
   /** `ServiceName` if set, else the logical ID. */
   readonly name: string;
+  /** Logical ID of the cluster, for cross-references. */
   readonly clusterId: string;
+  /** The cluster's name: `ClusterName` when the template sets it, else its logical ID. */
+  readonly clusterName: string;
   readonly taskDefinitionId: string;
   readonly desiredCount: number;
   readonly deployment: DeploymentSettings;
