@@ -6,7 +6,7 @@ const USAGE = `ecs-local: run a CDK app's ECS services on this machine, Service 
 
 Usage:
   ecs-local up [--app <dir>] [--stack <name>] [-c key=value] [--time-scale <n>]
-               [--listener-port 80=8080]
+               [--listener-port 80=8080] [--secrets-file <path>]
   ecs-local ps                       services, tasks, health and addresses
   ecs-local logs [service] [-f]      container output, task-prefixed
   ecs-local exec <service|task> [-- cmd ...]
@@ -16,6 +16,9 @@ Usage:
 
 Options:
   --state-dir <dir>   where the run keeps its files (default: ./.ecs-local)
+  --secrets-file <path>
+                      values of the containers' secrets and S3 environment files
+                      (default: <state dir>/secrets.json)
   -h, --help          this text
 `;
 
@@ -40,6 +43,7 @@ export interface CommandArgs {
     readonly "time-scale"?: string;
     readonly "listener-port"?: string[];
     readonly "state-dir"?: string;
+    readonly "secrets-file"?: string;
     readonly follow?: boolean;
   };
 }
@@ -76,6 +80,7 @@ function parse(args: string[]) {
       "time-scale": { type: "string" },
       "listener-port": { type: "string", multiple: true },
       "state-dir": { type: "string" },
+      "secrets-file": { type: "string" },
       follow: { type: "boolean", short: "f" },
       help: { type: "boolean", short: "h" },
     },

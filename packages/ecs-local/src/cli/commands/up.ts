@@ -15,6 +15,7 @@ import { buildModel } from "../../model/build-model.js";
 import type { ContainerDefinition, Model } from "../../model/types.js";
 import { bundleSidecar } from "../../proxy/sidecar-bundle.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
+import { DEFAULT_SECRETS_FILE_NAME, loadSecretValues } from "../../secrets/load-secret-values.js";
 import type { CommandArgs } from "../main.js";
 import { describePlan } from "../plan-text.js";
 import { activeRun, stateDirFrom } from "../run-client.js";
@@ -57,8 +58,14 @@ export async function run(args: CommandArgs): Promise<void> {
   const model = buildModel(stack.template, {
     stackName: stack.stackName,
     imageAssets: stack.imageAssets,
+    fileAssets: stack.fileAssets,
   });
   say(describePlan(model, listenerPorts));
+  const secretValues = await loadSecretValues({
+    model,
+    secretsFile: args.values["secrets-file"] ?? join(stateDir, DEFAULT_SECRETS_FILE_NAME),
+  });
+  if (secretValues.summary) say(secretValues.summary);
 
   const images = await prepareAllImages(model, layout.imageCache);
   const logger = pino(
@@ -72,6 +79,7 @@ export async function run(args: CommandArgs): Promise<void> {
     logger,
     listenerPorts,
     prepareImage: async (container) => images.get(imageKey(container)) as PreparedImage,
+    secretValues,
     sidecarCommand: await bundleSidecar(join(layout.runDir, "sidecar")),
     onEvent: (line) => say(`  ${line.replace(/^\d{4}-\S+ /, "")}`),
   });
