@@ -327,9 +327,9 @@ describe("resolveSecrets: problems", () => {
       message,
       [
         "3 secret value(s) the containers need are not in the secrets file /app/.ecs-local/secrets.json (there is no such file), so nothing was started:",
-        '  - s3 "arn:aws:s3:::b/app.env" → an environment file of container "app" in App/Task/Resource',
         '  - secretsmanager "prod/db" field "password" → DB of container "app" in App/Task/Resource',
         '  - secretsmanager "App/Generated/Resource" (defined in this stack, its value generated at deploy) → GEN of container "app" in App/Task/Resource',
+        '  - s3 "arn:aws:s3:::b/app.env" → an environment file of container "app" in App/Task/Resource',
         "1 value(s) in the secrets file /app/.ecs-local/secrets.json cannot be used:",
         '  - secretsmanager "bad/json" field "x": its value is not a JSON object, so its field "x" cannot be read → BAD of container "app" in App/Task/Resource',
         "Add each one under its section and key in /app/.ecs-local/secrets.json, or pass another file with --secrets-file <path>. /app/.ecs-local/secrets.json.template lists every key this app needs, with null where a value goes: copy it to /app/.ecs-local/secrets.json and fill it in.",

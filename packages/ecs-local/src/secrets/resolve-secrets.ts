@@ -9,7 +9,13 @@
  */
 import type { ContainerDefinition, Model, Origin, SecretReference } from "../model/types.js";
 import { mergeEnvFiles, parseEnvFile } from "./env-file.js";
-import type { JsonValue, NeededKey, SecretsFile, SecretsFileSection } from "./secrets-file.js";
+import {
+  type JsonValue,
+  type NeededKey,
+  SECRETS_FILE_SECTIONS,
+  type SecretsFile,
+  type SecretsFileSection,
+} from "./secrets-file.js";
 
 /** A container's resolved values. Held in memory only. */
 export interface ContainerValues {
@@ -239,8 +245,12 @@ export function secretProblemsMessage(
   problems: readonly SecretProblem[],
   secretsFile: { readonly path: string; readonly exists: boolean; readonly templateFile?: string },
 ): string {
-  const missing = problems.filter((p) => p.kind === "missing");
-  const unusable = problems.filter((p) => p.kind === "unusable");
+  // Grouped by section, in the file's order of sections; within one, in the template's order.
+  const sorted = [...problems].sort(
+    (a, b) => SECRETS_FILE_SECTIONS.indexOf(a.section) - SECRETS_FILE_SECTIONS.indexOf(b.section),
+  );
+  const missing = sorted.filter((p) => p.kind === "missing");
+  const unusable = sorted.filter((p) => p.kind === "unusable");
   const lines: string[] = [];
   if (missing.length > 0) {
     lines.push(
