@@ -126,3 +126,17 @@ export class ListenerPortError extends EcsLocalError {
     this.hostPort = hostPort;
   }
 }
+
+/**
+ * Secret values or environment files a container needs cannot be had: the secrets file lacks
+ * entries or is malformed, or an environment file cannot be read. Messages name sections,
+ * keys, containers and construct paths, never a value.
+ */
+export class SecretsError extends EcsLocalError {
+  /** The template written beside the secrets file when values were missing. */
+  readonly templateFile: string | undefined;
+  constructor(message: string, options?: { templateFile?: string; cause?: unknown }) {
+    super("ECS_LOCAL_SECRETS", message, options);
+    this.templateFile = options?.templateFile;
+  }
+}

@@ -28,7 +28,23 @@ async function writeAssembly(dir: string): Promise<void> {
   await json("Top.template.json", { Resources: { Q: { Type: "AWS::SQS::Queue" } } });
   await json("Top.assets.json", {
     version: "55.0.0",
-    files: {},
+    files: {
+      ["e".repeat(64)]: {
+        source: { path: "/app/config/app.env", packaging: "file" },
+        destinations: {
+          "current_account-current_region": {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CDK's placeholder syntax, kept literally in asset manifests
+            bucketName: "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}",
+            objectKey: `${"e".repeat(64)}.env`,
+          },
+        },
+      },
+      ["f".repeat(64)]: { source: { path: "asset.lambda", packaging: "zip" }, destinations: {} },
+      ["0".repeat(64)]: {
+        source: { path: "Top.template.json", packaging: "file" },
+        destinations: { d: { objectKey: `${"0".repeat(64)}.json` } },
+      },
+    },
     dockerImages: {
       [HASH]: {
         source: {
@@ -94,6 +110,17 @@ describe("readCloudAssembly", () => {
         dockerFile: "web.Dockerfile",
         dockerBuildArgs: { NODE: "20" },
         dockerBuildTarget: "run",
+      },
+    });
+  });
+
+  it("reads single-file assets with their object keys, leaving zipped folders out", () => {
+    const [top] = readCloudAssembly(dir).stacks;
+    assert.deepEqual(top?.fileAssets, {
+      ["e".repeat(64)]: { path: "/app/config/app.env", objectKeys: [`${"e".repeat(64)}.env`] },
+      ["0".repeat(64)]: {
+        path: join(dir, "Top.template.json"),
+        objectKeys: [`${"0".repeat(64)}.json`],
       },
     });
   });

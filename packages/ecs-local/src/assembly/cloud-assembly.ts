@@ -1,12 +1,12 @@
 /**
  * Reads a cloud assembly (the output folder of `cdk synth`): its stacks, their templates and
- * the Docker image assets of each stack's asset manifest. Nested assemblies (CDK stages) are
+ * the Docker image and file assets of each stack's asset manifest. Nested assemblies (CDK stages) are
  * read too, so a stack inside a stage is found like any other.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { AssemblyError, UsageError } from "../errors.js";
-import type { CfnTemplate, ImageAsset } from "../model/template.js";
+import type { CfnTemplate, FileAsset, ImageAsset } from "../model/template.js";
 
 export interface CloudAssembly {
   /** Absolute path of the assembly folder. */
@@ -25,6 +25,8 @@ export interface StackArtifact {
   readonly template: CfnTemplate;
   /** Docker image assets by asset hash. */
   readonly imageAssets: Readonly<Record<string, ImageAsset>>;
+  /** File assets by asset hash (single files only; folders packaged as zip are left out). */
+  readonly fileAssets: Readonly<Record<string, FileAsset>>;
 }
 
 interface ManifestArtifact {
@@ -78,19 +80,19 @@ function readStacks(directory: string): StackArtifact[] {
       displayName: artifact.displayName ?? artifactId,
       templateFile,
       template: template as CfnTemplate,
-      imageAssets: readImageAssets(directory, artifactId, artifact, artifacts),
+      ...readAssets(directory, artifactId, artifact, artifacts),
     });
   }
   return stacks;
 }
 
-/** Image assets from the asset manifests the stack depends on (CDK's `<stack>.assets`). */
-function readImageAssets(
+/** Image and file assets from the asset manifests the stack depends on (CDK's `<stack>.assets`). */
+function readAssets(
   directory: string,
   artifactId: string,
   artifact: ManifestArtifact,
   artifacts: Readonly<Record<string, ManifestArtifact>>,
-): Record<string, ImageAsset> {
+): Pick<StackArtifact, "imageAssets" | "fileAssets"> {
   const files = (artifact.dependencies ?? []).flatMap((dependency) => {
     const candidate = artifacts[dependency];
     const file = candidate?.properties?.file;
@@ -100,10 +102,14 @@ function readImageAssets(
   if (files.length === 0 && existsSync(join(directory, `${artifactId}.assets.json`))) {
     files.push(`${artifactId}.assets.json`);
   }
-  const assets: Record<string, ImageAsset> = {};
+  const imageAssets: Record<string, ImageAsset> = {};
+  const fileAssets: Record<string, FileAsset> = {};
   for (const name of files) {
     const file = resolve(directory, name);
     const manifest = readJson(file);
+    // With --no-staging a source is absolute; a staged one is relative to the manifest.
+    const located = (source: string) =>
+      isAbsolute(source) ? source : resolve(dirname(file), source);
     const images =
       isObject(manifest) && isObject(manifest.dockerImages) ? manifest.dockerImages : {};
     for (const [hash, entry] of Object.entries(images)) {
@@ -113,11 +119,8 @@ function readImageAssets(
       const buildArgs = isObject(source.dockerBuildArgs)
         ? Object.fromEntries(Object.entries(source.dockerBuildArgs).map(([k, v]) => [k, String(v)]))
         : undefined;
-      assets[hash] = {
-        // With --no-staging the folder is absolute; a staged one is relative to the manifest.
-        directory: isAbsolute(source.directory)
-          ? source.directory
-          : resolve(dirname(file), source.directory),
+      imageAssets[hash] = {
+        directory: located(source.directory),
         ...(typeof source.dockerFile === "string" ? { dockerFile: source.dockerFile } : {}),
         ...(buildArgs === undefined ? {} : { dockerBuildArgs: buildArgs }),
         ...(typeof source.dockerBuildTarget === "string"
@@ -125,8 +128,22 @@ function readImageAssets(
           : {}),
       };
     }
+    const fileEntries = isObject(manifest) && isObject(manifest.files) ? manifest.files : {};
+    for (const [hash, entry] of Object.entries(fileEntries)) {
+      const source = isObject(entry) && isObject(entry.source) ? entry.source : {};
+      // Folders are zipped on upload; only single files can be environment files.
+      if (typeof source.path !== "string" || (source.packaging ?? "file") !== "file") continue;
+      const destinations =
+        isObject(entry) && isObject(entry.destinations) ? Object.values(entry.destinations) : [];
+      fileAssets[hash] = {
+        path: located(source.path),
+        objectKeys: destinations.flatMap((d) =>
+          isObject(d) && typeof d.objectKey === "string" ? [d.objectKey] : [],
+        ),
+      };
+    }
   }
-  return assets;
+  return { imageAssets, fileAssets };
 }
 
 /**

@@ -6,7 +6,7 @@ const USAGE = `ecs-local: run a CDK app's ECS services on this machine, Service 
 
 Usage:
   ecs-local up [--app <dir>] [--stack <name>] [-c key=value] [--time-scale <n>]
-               [--listener-port 80=8080] [--fresh] [-d]
+               [--listener-port 80=8080] [--secrets-file <path>] [--fresh] [-d]
                                      run the app's ECS services; -d returns once healthy,
                                      --fresh synthesizes even when nothing changed
   ecs-local doctor [--fix] [--with flask,haproxy,…]
@@ -20,6 +20,9 @@ Usage:
 
 Options:
   --state-dir <dir>   where the run keeps its files (default: ./.ecs-local)
+  --secrets-file <path>
+                      values of the containers' secrets and S3 environment files
+                      (default: <state dir>/secrets.json)
   -h, --help          this text
 `;
 
@@ -45,6 +48,7 @@ export interface CommandArgs {
     readonly "time-scale"?: string;
     readonly "listener-port"?: string[];
     readonly "state-dir"?: string;
+    readonly "secrets-file"?: string;
     readonly follow?: boolean;
     readonly detach?: boolean;
     readonly fresh?: boolean;
@@ -85,6 +89,7 @@ function parse(args: string[]) {
       "time-scale": { type: "string" },
       "listener-port": { type: "string", multiple: true },
       "state-dir": { type: "string" },
+      "secrets-file": { type: "string" },
       follow: { type: "boolean", short: "f" },
       detach: { type: "boolean", short: "d" },
       fresh: { type: "boolean" },

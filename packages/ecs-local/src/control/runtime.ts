@@ -9,6 +9,7 @@ import { UsageError } from "../errors.js";
 import type { PreparedImage } from "../image/build-steps.js";
 import type { ContainerDefinition, Model, Service } from "../model/types.js";
 import { assignAliasAddresses, type HostEntry } from "../sandbox/hosts-file.js";
+import { SecretValues } from "../secrets/secret-values.js";
 import { hostPortFor, LoadBalancerListener } from "./load-balancer.js";
 import { Registry } from "./registry.js";
 import type { RunLayout } from "./run-layout.js";
@@ -24,6 +25,8 @@ export interface RuntimeOptions {
   /** Listener port → host port overrides (default 80 → 8080). */
   readonly listenerPorts: ReadonlyMap<number, number>;
   readonly prepareImage: (container: ContainerDefinition) => Promise<PreparedImage>;
+  /** Secret values and environment-file variables, from `loadSecretValues`. @default none */
+  readonly secretValues?: SecretValues;
   readonly sidecarCommand: (configPath: string) => string[];
   /** Human-readable events (task started, registered, stopped…) for the `up` output. */
   readonly onEvent: (line: string) => void;
@@ -82,6 +85,11 @@ export class Runtime implements ControlPlaneView {
           endpointsFile: layout.endpointsFile,
           apiSocket: layout.apiSocket,
           prepareImage: options.prepareImage,
+          environmentFor: (container) =>
+            (options.secretValues ?? SecretValues.none).environmentFor(
+              taskDefinition.origin.logicalId,
+              container,
+            ),
           sidecarCommand: options.sidecarCommand,
           onLog: (line) => this.#log(service.name, line),
         },

@@ -31,6 +31,11 @@ export interface TaskContext {
   readonly endpointsFile: string;
   readonly apiSocket: string;
   readonly prepareImage: (container: ContainerDefinition) => Promise<PreparedImage>;
+  /**
+   * A container's environment: its environment files, `environment` and secrets, merged as
+   * ECS merges them. Held in memory; it reaches only the container's process.
+   */
+  readonly environmentFor: (container: ContainerDefinition) => Readonly<Record<string, string>>;
   /** The command line that starts a sidecar with the given config file. */
   readonly sidecarCommand: (configPath: string) => string[];
   /** Called with each output line of a container, already prefixed. */
@@ -202,12 +207,17 @@ export class TaskRunner implements TaskView {
 
   #startContainer(definition: ContainerDefinition, image: PreparedImage): void {
     const sandbox = this.sandbox as TaskSandbox;
-    const spec = containerProcess(image, definition, {
-      ECS_CONTAINER_METADATA_URI_V4: `http://169.254.170.2/v4/${this.id}`,
-      ECS_CONTAINER_METADATA_URI: `http://169.254.170.2/v4/${this.id}`,
-      AWS_REGION: this.#ctx.region,
-      AWS_DEFAULT_REGION: this.#ctx.region,
-    });
+    const environment = this.#ctx.environmentFor(definition);
+    const spec = containerProcess(
+      image,
+      { ...definition, environment },
+      {
+        ECS_CONTAINER_METADATA_URI_V4: `http://169.254.170.2/v4/${this.id}`,
+        ECS_CONTAINER_METADATA_URI: `http://169.254.170.2/v4/${this.id}`,
+        AWS_REGION: this.#ctx.region,
+        AWS_DEFAULT_REGION: this.#ctx.region,
+      },
+    );
     const child = sandbox.spawn(spec.argv, {
       env: spec.env,
       cwd: spec.cwd,

@@ -11,13 +11,24 @@ import { readSecurityGroups } from "./read-security-groups.js";
 import { readServices } from "./read-service.js";
 import { readTaskDefinitions } from "./read-task-definition.js";
 import { serviceDependencies } from "./service-dependencies.js";
-import { type CfnTemplate, type ImageAsset, originOf, type ResourceEntry } from "./template.js";
+import {
+  type CfnTemplate,
+  type FileAsset,
+  type ImageAsset,
+  originOf,
+  type ResourceEntry,
+} from "./template.js";
 import type { Model } from "./types.js";
 
 export interface BuildModelOptions {
   readonly stackName: string;
   /** Docker image assets of the stack by asset hash, from its asset manifest. @default {} */
   readonly imageAssets?: Readonly<Record<string, ImageAsset>>;
+  /**
+   * File assets of the stack by asset hash, from its asset manifest: an environment file
+   * published from one (`EnvironmentFile.fromAsset`) is read from the local file. @default {}
+   */
+  readonly fileAssets?: Readonly<Record<string, FileAsset>>;
   /** Values for template parameters; others take their defaults. @default {} */
   readonly parameterValues?: Readonly<Record<string, string>>;
 }
@@ -61,7 +72,12 @@ export function buildModel(template: CfnTemplate, options: BuildModelOptions): M
     ctx,
     readNamespaces(entries, ctx),
   );
-  const taskDefinitions = readTaskDefinitions(entries, ctx, options.imageAssets ?? {});
+  const taskDefinitions = readTaskDefinitions(
+    entries,
+    ctx,
+    options.imageAssets ?? {},
+    options.fileAssets ?? {},
+  );
   const securityGroups = readSecurityGroups(entries, ctx);
   const loadBalancing = readLoadBalancing(entries, ctx);
   const { services, clusters } = readServices(entries, ctx, {
@@ -74,8 +90,16 @@ export function buildModel(template: CfnTemplate, options: BuildModelOptions): M
   const scaling = readScaling(entries, ctx, services, clusters);
 
   const skipped = new Set([...loadBalancing.skipped, ...scaling.skipped]);
+  // A secret or parameter a container reads is emulated: its value comes from the template or
+  // the secrets file.
+  const readSecrets = new Set(
+    taskDefinitions.flatMap((t) =>
+      t.containers.flatMap((c) => c.secrets.flatMap((s) => s.reference.definedIn?.logicalId ?? [])),
+    ),
+  );
   const counts = new Map<string, number>();
   for (const { logicalId, resource } of entries) {
+    if (readSecrets.has(logicalId)) continue;
     if (EMULATED_TYPES.has(resource.Type) && !skipped.has(logicalId)) continue;
     counts.set(resource.Type, (counts.get(resource.Type) ?? 0) + 1);
   }

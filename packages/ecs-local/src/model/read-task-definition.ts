@@ -5,7 +5,8 @@
  */
 import type { ResolveContext } from "./intrinsics.js";
 import { type PropertyReader, propertyReader } from "./property-reader.js";
-import { entriesOfType, type ImageAsset, type ResourceEntry } from "./template.js";
+import { readContainerSecrets, readEnvironmentFiles } from "./read-secrets.js";
+import { entriesOfType, type FileAsset, type ImageAsset, type ResourceEntry } from "./template.js";
 import type {
   ContainerDefinition,
   ContainerHealthCheck,
@@ -23,6 +24,7 @@ export function readTaskDefinitions(
   entries: readonly ResourceEntry[],
   ctx: ResolveContext,
   imageAssets: Readonly<Record<string, ImageAsset>>,
+  fileAssets: Readonly<Record<string, FileAsset>>,
 ): TaskDefinition[] {
   return entriesOfType(entries, "AWS::ECS::TaskDefinition").map(({ resource, origin }) => {
     const read = propertyReader(ctx, origin);
@@ -31,7 +33,7 @@ export function readTaskDefinitions(
     const memory = readMemory(read, properties.Memory);
     const containers = read
       .list(properties.ContainerDefinitions, "ContainerDefinitions")
-      .map((raw, index) => readContainer(read, raw, index, imageAssets));
+      .map((raw, index) => readContainer(read, raw, index, imageAssets, fileAssets));
     const names = new Set<string>();
     for (const container of containers) {
       if (names.has(container.name)) {
@@ -67,6 +69,7 @@ function readContainer(
   raw: unknown,
   index: number,
   imageAssets: Readonly<Record<string, ImageAsset>>,
+  fileAssets: Readonly<Record<string, FileAsset>>,
 ): ContainerDefinition {
   const at = `ContainerDefinitions[${index}]`;
   const container = read.object(raw, at);
@@ -116,6 +119,8 @@ function readContainer(
       read.optionalNumber(container.StopTimeout, `${prefix} StopTimeout`) ??
       DEFAULT_STOP_TIMEOUT_SECONDS,
     ...(memoryMiB === undefined ? {} : { memoryMiB }),
+    secrets: readContainerSecrets(read, container.Secrets, prefix),
+    environmentFiles: readEnvironmentFiles(read, container.EnvironmentFiles, prefix, fileAssets),
   };
 }
 

@@ -40,6 +40,17 @@ export interface ImageAsset {
   readonly dockerBuildTarget?: string;
 }
 
+/**
+ * A file asset from the stack's asset manifest (`files`): what CDK would upload to its assets
+ * bucket under `objectKeys`. With `--no-staging` the path is the source file itself.
+ */
+export interface FileAsset {
+  /** Absolute path of the file. */
+  readonly path: string;
+  /** The object keys the asset is published under, one per destination (usually one). */
+  readonly objectKeys: readonly string[];
+}
+
 /** The resource's origin: its logical ID and the CDK construct path when the template has one. */
 export function originOf(logicalId: string, resource: CfnResource | undefined): Origin {
   const path = resource?.Metadata?.["aws:cdk:path"];

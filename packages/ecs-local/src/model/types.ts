@@ -70,7 +70,75 @@ export interface ContainerDefinition {
   /** Seconds between SIGTERM and SIGKILL; ECS's default is 30. */
   readonly stopTimeoutSeconds: number;
   readonly memoryMiB?: number;
+  /** `Secrets`: environment variables whose values come from Secrets Manager or SSM. */
+  readonly secrets: readonly ContainerSecret[];
+  /**
+   * `EnvironmentFiles`, in template order. ECS reads them before `environment`, which
+   * overrides them; when two files set a variable, the first file's value is kept.
+   */
+  readonly environmentFiles: readonly EnvironmentFileRef[];
 }
+
+/** One entry of a container's `Secrets`: an environment variable and where its value lives. */
+export interface ContainerSecret {
+  /** The environment variable the container sees. */
+  readonly name: string;
+  /** `ValueFrom` as the template resolves it, for messages. */
+  readonly valueFrom: string;
+  readonly reference: SecretReference;
+}
+
+/**
+ * Where a secret's value is looked up locally: a section and key of the secrets file, or a
+ * value the template itself carries. Version stages and IDs are read but not used: the
+ * secrets file holds one value per secret.
+ */
+export interface SecretReference {
+  /** The secrets-file section: Secrets Manager secrets or SSM parameters. */
+  readonly section: "secretsmanager" | "ssm";
+  /**
+   * The key inside the section: the secret's or parameter's name as the template has it
+   * (`prod/db`, `/app/api-key`); for a secret or parameter defined in this stack without a
+   * name, its CDK construct path.
+   */
+  readonly key: string;
+  /**
+   * A second key accepted when `key` is absent: for a complete secret ARN
+   * (`…:secret:prod/db-AbCdEf`), the name without its six-character suffix (`prod/db`).
+   */
+  readonly shortKey?: string;
+  /** A Secrets Manager JSON key: the value is that field of the secret's JSON value. */
+  readonly jsonKey?: string;
+  readonly versionStage?: string;
+  readonly versionId?: string;
+  /** The secret or parameter resource when this stack defines it. */
+  readonly definedIn?: Origin;
+  /**
+   * The value the template gives (an in-stack SSM parameter's `Value`, an in-stack secret's
+   * literal `SecretString`); an entry in the secrets file overrides it.
+   */
+  readonly templateValue?: string;
+  /** True for an in-stack secret whose value is generated at deploy (`GenerateSecretString`). */
+  readonly generated?: boolean;
+}
+
+/** One entry of a container's `EnvironmentFiles`. */
+export type EnvironmentFileRef =
+  | {
+      /** An S3 object: its content comes from the secrets file's `s3` section. */
+      readonly source: "s3";
+      /** The key in the `s3` section: the object's ARN, `arn:aws:s3:::bucket/key`. */
+      readonly key: string;
+      /** `Value` as the template resolves it. */
+      readonly valueFrom: string;
+    }
+  | {
+      /** A CDK file asset (`EnvironmentFile.fromAsset`), read from the app's own folder. */
+      readonly source: "asset";
+      /** Absolute path of the file, from the stack's asset manifest. */
+      readonly path: string;
+      readonly valueFrom: string;
+    };
 
 export type ImageSource =
   | {

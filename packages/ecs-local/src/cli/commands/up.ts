@@ -21,6 +21,7 @@ import { bundleSidecar } from "../../proxy/sidecar-bundle.js";
 import { ensureHostRequirements } from "../../sandbox/host-check.js";
 import { RUN_REQUIREMENTS } from "../../sandbox/host-requirements.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
+import { DEFAULT_SECRETS_FILE_NAME, loadSecretValues } from "../../secrets/load-secret-values.js";
 import { DETACHED_ENV, runDetached } from "../detach.js";
 import type { CommandArgs } from "../main.js";
 import { describePlan } from "../plan-text.js";
@@ -74,8 +75,14 @@ export async function run(args: CommandArgs): Promise<void> {
   const model = buildModel(stack.template, {
     stackName: stack.stackName,
     imageAssets: stack.imageAssets,
+    fileAssets: stack.fileAssets,
   });
   say(describePlan(model, listenerPorts));
+  const secretValues = await loadSecretValues({
+    model,
+    secretsFile: resolve(args.values["secrets-file"] ?? join(stateDir, DEFAULT_SECRETS_FILE_NAME)),
+  });
+  if (secretValues.summary) say(secretValues.summary);
 
   const images = await prepareAllImages(model, layout.imageCache, progress);
   const logger = pino(
@@ -89,6 +96,7 @@ export async function run(args: CommandArgs): Promise<void> {
     logger,
     listenerPorts,
     prepareImage: async (container) => images.get(container),
+    secretValues,
     sidecarCommand: await bundleSidecar(join(layout.runDir, "sidecar")),
     onEvent: (line) => say(`  ${line.replace(/^\d{4}-\S+ /, "")}`),
   });
