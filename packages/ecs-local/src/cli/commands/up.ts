@@ -13,7 +13,7 @@ import { AssemblyError, DockerfileError, UsageError } from "../../errors.js";
 import { type PreparedImage, prepareImage } from "../../image/build-steps.js";
 import { buildModel } from "../../model/build-model.js";
 import type { ContainerDefinition, Model } from "../../model/types.js";
-import { bundleSidecar } from "../../proxy/sidecar-bundle.js";
+import { sidecarCommand } from "../../proxy/sidecar-launch.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
 import type { CommandArgs } from "../main.js";
 import { describePlan } from "../plan-text.js";
@@ -72,7 +72,7 @@ export async function run(args: CommandArgs): Promise<void> {
     logger,
     listenerPorts,
     prepareImage: async (container) => images.get(imageKey(container)) as PreparedImage,
-    sidecarCommand: await bundleSidecar(join(layout.runDir, "sidecar")),
+    sidecarCommand: await sidecarCommand(join(layout.runDir, "sidecar")),
     onEvent: (line) => say(`  ${line.replace(/^\d{4}-\S+ /, "")}`),
   });
   const api = new ApiServer(runtime);
