@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { EcsLocalError, UsageError } from "../errors.js";
 import { ExitError } from "./exit-error.js";
+import { packageVersion } from "./version.js";
 
 const USAGE = `ecs-local: run a CDK app's ECS services on this machine, Service Connect included
 
@@ -16,6 +17,7 @@ Usage:
 
 Options:
   --state-dir <dir>   where the run keeps its files (default: ./.ecs-local)
+  -v, --version       the version of ecs-local
   -h, --help          this text
 `;
 
@@ -55,6 +57,10 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
   }
   const [verb, ...positionals] = parsed.positionals;
+  if (parsed.values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   if (parsed.values.help || verb === undefined || verb === "help") {
     process.stdout.write(USAGE);
     return;
@@ -78,6 +84,7 @@ function parse(args: string[]) {
       "state-dir": { type: "string" },
       follow: { type: "boolean", short: "f" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
     },
   });
 }
