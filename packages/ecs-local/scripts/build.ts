@@ -69,7 +69,8 @@ checkImports(sidecar.metafile, new Set());
 
 for (const file of Object.keys({ ...code.metafile.outputs, ...sidecar.metafile.outputs }).sort()) {
   const kib = (statSync(join(root, file)).size / 1024).toFixed(1);
-  process.stdout.write(`  ${file}  ${kib} KiB\n`);
+  // stderr: stdout belongs to the caller (npm pack --json prints its report there).
+  process.stderr.write(`  ${file}  ${kib} KiB\n`);
 }
 
 /**
