@@ -8,12 +8,14 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { AssemblyError, UsageError } from "../errors.js";
 import type { CfnTemplate, FileAsset, ImageAsset } from "../model/template.js";
 
+/** A cloud assembly as ecs-local reads it. */
 export interface CloudAssembly {
   /** Absolute path of the assembly folder. */
   readonly directory: string;
   readonly stacks: readonly StackArtifact[];
 }
 
+/** One stack of a cloud assembly: its names, its template and its image assets. */
 export interface StackArtifact {
   /** The artifact ID in manifest.json (for a stack in a stage, e.g. `StageStack1A2B3C4D`). */
   readonly artifactId: string;
@@ -36,6 +38,10 @@ interface ManifestArtifact {
   readonly displayName?: string;
 }
 
+/**
+ * Reads the cloud assembly in `outDir` (a `cdk synth` output folder). Throws an AssemblyError
+ * when the folder holds no manifest.json or a template cannot be read.
+ */
 export function readCloudAssembly(outDir: string): CloudAssembly {
   const directory = resolve(outDir);
   return { directory, stacks: readStacks(directory) };

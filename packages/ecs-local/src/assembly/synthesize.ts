@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { AssemblyError } from "../errors.js";
 import { describeExit, runProcess, succeeded } from "../sandbox/run-process.js";
 
+/** What to synthesize, and how. */
 export interface SynthesizeOptions {
   /** The CDK app folder (holds `cdk.json`). */
   readonly appDir: string;
@@ -28,6 +29,10 @@ export interface SynthesizeOptions {
 /** Lines of stderr kept for the error message; CDK puts the cause at the end. */
 const STDERR_TAIL_LINES = 30;
 
+/**
+ * Runs `cdk synth --no-staging` for the app in `options.appDir` into `options.outDir`. Throws an
+ * AssemblyError with the tail of the CDK CLI's output when the synth fails.
+ */
 export async function synthesize(options: SynthesizeOptions): Promise<void> {
   const appDir = resolve(options.appDir);
   if (!existsSync(join(appDir, "cdk.json"))) {

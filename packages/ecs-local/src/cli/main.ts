@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { EcsLocalError, UsageError } from "../errors.js";
 import { ExitError } from "./exit-error.js";
+import { packageVersion } from "./version.js";
 
 const USAGE = `ecs-local: run a CDK app's ECS services on this machine, Service Connect included
 
@@ -23,6 +24,7 @@ Options:
   --secrets-file <path>
                       values of the containers' secrets and S3 environment files
                       (default: <state dir>/secrets.json)
+  -v, --version       the version of ecs-local
   -h, --help          this text
 `;
 
@@ -68,6 +70,10 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
   }
   const [verb, ...positionals] = parsed.positionals;
+  if (parsed.values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   if (parsed.values.help || verb === undefined || verb === "help") {
     process.stdout.write(USAGE);
     return;
@@ -96,6 +102,7 @@ function parse(args: string[]) {
       fix: { type: "boolean" },
       with: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
     },
   });
 }

@@ -20,6 +20,7 @@ import {
 } from "./template.js";
 import type { Model } from "./types.js";
 
+/** The stack a template belongs to, and the values the template leaves open. */
 export interface BuildModelOptions {
   readonly stackName: string;
   /** Docker image assets of the stack by asset hash, from its asset manifest. @default {} */
@@ -50,6 +51,10 @@ const EMULATED_TYPES = new Set([
   "AWS::EC2::SecurityGroupEgress",
 ]);
 
+/**
+ * Builds the typed model of one stack's template. Pure. Throws a TemplateError naming the CDK
+ * construct path when a resource ecs-local runs is malformed.
+ */
 export function buildModel(template: CfnTemplate, options: BuildModelOptions): Model {
   const ctx = createResolveContext(template, {
     stackName: options.stackName,

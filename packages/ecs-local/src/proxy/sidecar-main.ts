@@ -1,6 +1,6 @@
 /**
- * Entry point of the sidecar process, started inside a task's namespaces:
- * `node --import tsx packages/ecs-local/src/proxy/sidecar-main.ts <config.json>`.
+ * Entry point of the sidecar process, bundled to `sidecar.mjs` (see sidecar-bundle.ts) and
+ * started inside a task's namespaces: `node sidecar.mjs <config.json>`.
  * Logs pino JSON to stdout; "sidecar ready" means every listener is bound.
  * Exit codes: 0 after a drain on SIGTERM/SIGINT, 1 when a listener cannot bind, 2 for a bad config.
  */

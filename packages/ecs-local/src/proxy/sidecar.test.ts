@@ -16,8 +16,8 @@ import { assignAliasAddresses } from "../sandbox/hosts-file.js";
 import { isRunning } from "../sandbox/procs.js";
 import { TaskSandbox } from "../sandbox/task-sandbox.js";
 import { type Endpoint, renderEndpoints } from "./endpoints-file.js";
-import { sidecarArgv } from "./sidecar-command.js";
 import type { SidecarConfig } from "./sidecar-config.js";
+import { type SidecarCommand, sidecarCommand } from "./sidecar-launch.js";
 
 const APP = `
 const http = require("http"), net = require("net");
@@ -42,10 +42,14 @@ interface RunningSidecar {
   readonly exited: Promise<number | null>;
 }
 
-async function startSidecar(sandbox: TaskSandbox, config: SidecarConfig): Promise<RunningSidecar> {
+async function startSidecar(
+  command: SidecarCommand,
+  sandbox: TaskSandbox,
+  config: SidecarConfig,
+): Promise<RunningSidecar> {
   const file = path.join(sandbox.dir, "sidecar.json");
   await writeFile(file, JSON.stringify(config));
-  const child = sandbox.spawn(sidecarArgv(file), { stdio: ["ignore", "pipe", "pipe"] });
+  const child = sandbox.spawn(command(file), { stdio: ["ignore", "pipe", "pipe"] });
   const logs: string[] = [];
   const exited = once(child, "exit").then(([code]) => code as number | null);
   child.stderr?.on("data", (c: Buffer) => logs.push(c.toString()));
@@ -76,6 +80,8 @@ test("service connect between sandboxed tasks", async (t) => {
     await Promise.all(sandboxes.map((s) => s.close()));
     await rm(runDir, { recursive: true, force: true });
   });
+  // The sidecar `up` runs: bundled from the sources here, dist/sidecar.mjs in a package.
+  const command = await sidecarCommand(path.join(runDir, "sidecar"));
 
   const endpointsFile = path.join(runDir, "endpoints.json");
   let version = 0;
@@ -110,7 +116,7 @@ test("service connect between sandboxed tasks", async (t) => {
       await new Promise<void>((resolve) => appLines.on("line", () => ++up === 2 && resolve()));
       const api = { taskId, socketPath: path.join(sandbox.dir, "api.sock") };
       const raw = { taskId, socketPath: path.join(sandbox.dir, "raw.sock") };
-      const sidecar = await startSidecar(sandbox, {
+      const sidecar = await startSidecar(command, sandbox, {
         taskId,
         ingress: [
           { portName: "api", containerPort: 5000, socketPath: api.socketPath },
@@ -131,7 +137,7 @@ test("service connect between sandboxed tasks", async (t) => {
   const aliases = assignAliasAddresses(["backend-container.local", "backend-raw.local"]);
   const frontend = await TaskSandbox.create({ taskId: "f1", runDir, hosts: aliases });
   sandboxes.push(frontend);
-  const frontSidecar = await startSidecar(frontend, {
+  const frontSidecar = await startSidecar(command, frontend, {
     taskId: "f1",
     ingress: [],
     egress: [

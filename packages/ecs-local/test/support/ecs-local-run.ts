@@ -1,11 +1,13 @@
 /**
  * Drives the real `ecs-local` CLI for integration tests: `up` as a child process, verbs as
- * separate processes, and a scan of /proc for anything of the run left behind.
+ * separate processes, and a scan of /proc for anything of the run left behind. By default the
+ * CLI is the repository's, on its TypeScript sources; a `CliCommand` names another (say, an
+ * installed package run with npx).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { processesUnder } from "../../src/control/leftovers.js";
 
@@ -15,6 +17,27 @@ import { promisify } from "node:util";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 export const CLI = join(REPO_ROOT, "packages/ecs-local/bin/ecs-local.mjs");
+
+/** How to start the ecs-local CLI: a program, the arguments before the verb, and where. */
+export interface CliCommand {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The repository's CLI on its TypeScript sources, as the workspace dev loop runs it. */
+export const SOURCE_CLI: CliCommand = { file: process.execPath, args: [CLI], cwd: REPO_ROOT };
+
+/**
+ * The full argv after `command.file`. `--state-dir` is left out when `stateDir` is the default
+ * for the command's folder (`./.ecs-local`), so a test can run the CLI exactly as a user would.
+ */
+function argv(command: CliCommand, stateDir: string, args: readonly string[]): string[] {
+  const isDefault = resolve(stateDir) === resolve(command.cwd, ".ecs-local");
+  return [...command.args, ...(isDefault ? [] : ["--state-dir", stateDir]), ...args];
+}
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -35,14 +58,16 @@ export async function cli(
   stateDir: string,
   args: readonly string[],
   timeoutMs = 60_000,
+  command: CliCommand = SOURCE_CLI,
 ): Promise<CliResult> {
   try {
     const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [CLI, "--state-dir", stateDir, ...args],
+      command.file,
+      argv(command, stateDir, args),
       {
         timeout: timeoutMs,
-        cwd: REPO_ROOT,
+        cwd: command.cwd,
+        env: command.env ?? process.env,
       },
     );
     return { code: 0, stdout, stderr };
@@ -61,10 +86,14 @@ export class UpProcess {
   readonly child: ChildProcess;
   output = "";
   readonly exited: Promise<number | null>;
+  /** The CLI this run was started with; its other verbs use the same. */
+  readonly command: CliCommand;
 
-  constructor(stateDir: string, args: readonly string[]) {
-    this.child = spawn(process.execPath, [CLI, "up", ...args, "--state-dir", stateDir], {
-      cwd: REPO_ROOT,
+  constructor(stateDir: string, args: readonly string[], command: CliCommand = SOURCE_CLI) {
+    this.command = command;
+    this.child = spawn(command.file, argv(command, stateDir, ["up", ...args]), {
+      cwd: command.cwd,
+      env: command.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     for (const stream of [this.child.stdout, this.child.stderr]) {
@@ -112,9 +141,12 @@ export async function waitUntil<T>(
   }
 }
 
-/** Stops a run with `ecs-local down` and checks that `up` exits 0 and leaves no process. */
+/**
+ * Stops a run with `ecs-local down` (the CLI `up` was started with) and checks that `up` exits
+ * 0 and leaves no process.
+ */
 export async function downAndVerify(up: UpProcess, stateDir: string): Promise<void> {
-  const down = await cli(stateDir, ["down"], 120_000);
+  const down = await cli(stateDir, ["down"], 120_000, up.command);
   if (down.code !== 0) throw new Error(`ecs-local down failed (${down.code}): ${down.stderr}`);
   const code = await up.exited;
   if (code !== 0) throw new Error(`ecs-local up exited with ${code}:\n${up.output}`);

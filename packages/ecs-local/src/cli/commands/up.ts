@@ -17,7 +17,7 @@ import { Runtime } from "../../control/runtime.js";
 import { clock } from "../../control/time-scale.js";
 import { AssemblyError, UsageError } from "../../errors.js";
 import { buildModel } from "../../model/build-model.js";
-import { bundleSidecar } from "../../proxy/sidecar-bundle.js";
+import { sidecarCommand } from "../../proxy/sidecar-launch.js";
 import { ensureHostRequirements } from "../../sandbox/host-check.js";
 import { RUN_REQUIREMENTS } from "../../sandbox/host-requirements.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
@@ -97,7 +97,7 @@ export async function run(args: CommandArgs): Promise<void> {
     listenerPorts,
     prepareImage: async (container) => images.get(container),
     secretValues,
-    sidecarCommand: await bundleSidecar(join(layout.runDir, "sidecar")),
+    sidecarCommand: await sidecarCommand(join(layout.runDir, "sidecar")),
     onEvent: (line) => say(`  ${line.replace(/^\d{4}-\S+ /, "")}`),
   });
   const api = new ApiServer(runtime);
