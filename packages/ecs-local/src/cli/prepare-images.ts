@@ -17,6 +17,7 @@ export async function prepareAllImages(
   model: Model,
   cacheDir: string,
   progress: Progress,
+  signal?: AbortSignal,
 ): Promise<PreparedImages> {
   const prepared = new Map<string, PreparedImage>();
   for (const container of model.taskDefinitions.flatMap((t) => t.containers)) {
@@ -36,6 +37,7 @@ export async function prepareAllImages(
         target: image.target,
         buildArgs: image.buildArgs,
         cacheDir,
+        ...(signal ? { signal } : {}),
         onProgress: reportImage(progress, container.name),
       }),
     );

@@ -17,15 +17,18 @@ import { Runtime } from "../../control/runtime.js";
 import { clock } from "../../control/time-scale.js";
 import { AssemblyError, UsageError } from "../../errors.js";
 import { buildModel } from "../../model/build-model.js";
+import type { Model } from "../../model/types.js";
 import { sidecarCommand } from "../../proxy/sidecar-launch.js";
 import { ensureHostRequirements } from "../../sandbox/host-check.js";
 import { RUN_REQUIREMENTS } from "../../sandbox/host-requirements.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
 import { DEFAULT_SECRETS_FILE_NAME, loadSecretValues } from "../../secrets/load-secret-values.js";
+import type { SecretValues } from "../../secrets/secret-values.js";
 import { DETACHED_ENV, runDetached } from "../detach.js";
+import { ExitError } from "../exit-error.js";
 import type { CommandArgs } from "../main.js";
 import { describePlan } from "../plan-text.js";
-import { prepareAllImages } from "../prepare-images.js";
+import { type PreparedImages, prepareAllImages } from "../prepare-images.js";
 import { Progress } from "../progress.js";
 import { activeRun, stateDirFrom } from "../run-client.js";
 import { reportInstall } from "../step-reports.js";
@@ -42,9 +45,65 @@ export async function run(args: CommandArgs): Promise<void> {
   if (args.values.detach && !detached) return runDetached(stateDir);
 
   const progress = new Progress();
+  const layout = runLayout(stateDir);
+  // Ctrl-C while preparing stops the step in progress (npm ci, cdk synth…) with its whole
+  // process group, then `up` exits; nothing has started yet, so there is nothing to drain.
+  const cancel = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => cancel.abort(signal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  let prepared: PreparedRun;
+  try {
+    prepared = await prepare({
+      args,
+      appDir,
+      context,
+      listenerPorts,
+      layout,
+      progress,
+      detached,
+      cancel,
+    });
+  } catch (error) {
+    rmSync(layout.stateFile, { force: true });
+    if (!cancel.signal.aborted) throw error;
+    progress.say(`▸ cancelled (${cancel.signal.reason}) before anything started`);
+    throw new ExitError(130);
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
+  await serve({ prepared, layout, progress, detached, timeScale, listenerPorts });
+}
+
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+interface PreparedRun {
+  readonly state: RunState;
+  readonly model: Model;
+  readonly images: PreparedImages;
+  readonly secretValues: SecretValues;
+  readonly startedAt: number;
+}
+
+/**
+ * Everything before the first task: the host, the synth (or its cache), the model, the
+ * secrets, the images. `state.json` is written first, so a second `up` here is refused from
+ * the start; the caller removes it if this fails.
+ */
+async function prepare(options: {
+  readonly args: CommandArgs;
+  readonly appDir: string;
+  readonly context: Readonly<Record<string, string>>;
+  readonly listenerPorts: ReadonlyMap<number, number>;
+  readonly layout: RunLayout;
+  readonly progress: Progress;
+  readonly detached: boolean;
+  readonly cancel: AbortController;
+}): Promise<PreparedRun> {
+  const { args, appDir, context, layout, progress, detached } = options;
+  const signal = options.cancel.signal;
   const say = (line: string) => progress.say(line);
   await progress.guard(
-    ensureHostRequirements(RUN_REQUIREMENTS, { onProgress: reportInstall(progress) }),
+    ensureHostRequirements(RUN_REQUIREMENTS, { onProgress: reportInstall(progress), signal }),
   );
   await probeNamespaces();
   if (!existsSync(join(appDir, "cdk.json"))) {
@@ -52,39 +111,51 @@ export async function run(args: CommandArgs): Promise<void> {
       `${appDir} has no cdk.json. Run ecs-local in a CDK app folder or pass --app <dir>.`,
     );
   }
-  const layout = runLayout(stateDir);
-  const leftovers = killLeftovers(stateDir);
+  const leftovers = killLeftovers(layout.stateDir);
   if (leftovers > 0)
-    say(`▸ stopped ${leftovers} process(es) an earlier run of ${stateDir} left behind`);
+    say(`▸ stopped ${leftovers} process(es) an earlier run of ${layout.stateDir} left behind`);
   rmSync(layout.runDir, { recursive: true, force: true });
   mkdirSync(layout.runDir, { recursive: true });
-  const starting: RunState = {
+  const state: RunState = {
     pid: process.pid,
     appDir,
     startedAt: new Date().toISOString(),
     ...(detached ? { detached } : {}),
   };
-  writeFileSync(layout.stateFile, JSON.stringify(starting, null, 1));
+  writeFileSync(layout.stateFile, JSON.stringify(state, null, 1));
 
-  const started = Date.now();
-  const stack = await progress.guard(
-    synthesizeOnce({ appDir, context, layout, progress, fresh: args.values.fresh === true }).then(
-      (cdkOut) => pickStack(readCloudAssembly(cdkOut), args.values.stack),
-    ),
+  const startedAt = Date.now();
+  const fresh = args.values.fresh === true;
+  const cdkOut = await progress.guard(
+    synthesizeOnce({ appDir, context, layout, progress, fresh, signal }),
   );
+  const stack = pickStack(readCloudAssembly(cdkOut), args.values.stack);
   const model = buildModel(stack.template, {
     stackName: stack.stackName,
     imageAssets: stack.imageAssets,
     fileAssets: stack.fileAssets,
   });
-  say(describePlan(model, listenerPorts));
-  const secretValues = await loadSecretValues({
-    model,
-    secretsFile: resolve(args.values["secrets-file"] ?? join(stateDir, DEFAULT_SECRETS_FILE_NAME)),
-  });
+  say(describePlan(model, options.listenerPorts));
+  const secretsFile =
+    args.values["secrets-file"] ?? join(layout.stateDir, DEFAULT_SECRETS_FILE_NAME);
+  const secretValues = await loadSecretValues({ model, secretsFile: resolve(secretsFile) });
   if (secretValues.summary) say(secretValues.summary);
+  const images = await prepareAllImages(model, layout.imageCache, progress, signal);
+  return { state, model, images, secretValues, startedAt };
+}
 
-  const images = await prepareAllImages(model, layout.imageCache, progress);
+/** Runs the prepared app until a stop: control plane, API, tasks; prints where things are. */
+async function serve(options: {
+  readonly prepared: PreparedRun;
+  readonly layout: RunLayout;
+  readonly progress: Progress;
+  readonly detached: boolean;
+  readonly timeScale: number;
+  readonly listenerPorts: ReadonlyMap<number, number>;
+}): Promise<void> {
+  const { prepared, layout, progress, detached } = options;
+  const { model, images, secretValues } = prepared;
+  const say = (line: string) => progress.say(line);
   const logger = pino(
     { level: process.env.ECS_LOCAL_LOG_LEVEL ?? "info" },
     pino.destination({ dest: join(layout.runDir, "control-plane.log"), sync: false }),
@@ -92,9 +163,9 @@ export async function run(args: CommandArgs): Promise<void> {
   const runtime = new Runtime({
     model,
     layout,
-    clock: clock(timeScale),
+    clock: clock(options.timeScale),
     logger,
-    listenerPorts,
+    listenerPorts: options.listenerPorts,
     prepareImage: async (container) => images.get(container),
     secretValues,
     sidecarCommand: await sidecarCommand(join(layout.runDir, "sidecar")),
@@ -102,7 +173,7 @@ export async function run(args: CommandArgs): Promise<void> {
   });
   const api = new ApiServer(runtime);
   const apiUrl = await api.start({ port: 0, metadataSocket: layout.apiSocket });
-  const state: RunState = { ...starting, apiUrl, stackName: stack.stackName };
+  const state: RunState = { ...prepared.state, apiUrl, stackName: model.stackName };
   writeFileSync(layout.stateFile, JSON.stringify(state, null, 1));
 
   process.on("SIGINT", () => void runtime.shutdown("Ctrl-C"));
@@ -121,7 +192,7 @@ export async function run(args: CommandArgs): Promise<void> {
   }
   await waitUntilSteady(runtime, progress);
   if (!runtime.stopping) {
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const seconds = ((Date.now() - prepared.startedAt) / 1000).toFixed(1);
     say(`▸ all services healthy in ${seconds} s`);
     for (const listener of runtime.listeners)
       say(`  load balancer  http://127.0.0.1:${listener.hostPort}/`);
@@ -161,8 +232,9 @@ async function synthesizeOnce(options: {
   readonly layout: RunLayout;
   readonly progress: Progress;
   readonly fresh: boolean;
+  readonly signal: AbortSignal;
 }): Promise<string> {
-  const { appDir, context, layout, progress } = options;
+  const { appDir, context, layout, progress, signal } = options;
   const key = await synthKey({ appDir, context });
   if (!options.fresh && isCachedAssembly(layout.cdkOut, key)) {
     progress.say(`▸ ${appDir} is unchanged since its last synth; reusing it (--fresh synthesizes)`);
@@ -170,7 +242,13 @@ async function synthesizeOnce(options: {
   }
   forgetAssembly(layout.cdkOut);
   await progress.step(`synthesizing the CDK app in ${appDir}`, (step) =>
-    synthesize({ appDir, outDir: layout.cdkOut, context, onLine: (line) => step.output(line) }),
+    synthesize({
+      appDir,
+      outDir: layout.cdkOut,
+      context,
+      signal,
+      onLine: (line) => step.output(line),
+    }),
   );
   rememberAssembly(layout.cdkOut, key);
   return layout.cdkOut;
