@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { isAlive } from "../src/cli/run-client.js";
+import { isRunning } from "../src/sandbox/procs.js";
 import {
   CLI,
   cli,
@@ -43,7 +43,7 @@ test("up -d returns when healthy; ps, logs -f and down work on the background ru
   assert.match(up.stdout, new RegExp(`load balancer {2}http://127\\.0\\.0\\.1:${port}/`));
   assert.match(up.stdout, /running in the background \(pid \d+\); `ecs-local down` stops it/);
   const { pid } = JSON.parse(readFileSync(join(stateDir, "run/state.json"), "utf8"));
-  assert.ok(isAlive(pid), "the background run outlives `up -d`");
+  assert.ok(isRunning(pid), "the background run outlives `up -d`");
 
   const page = await get(`http://127.0.0.1:${port}/`);
   assert.equal(page.status, 200);
@@ -79,7 +79,7 @@ test("up -d returns when healthy; ps, logs -f and down work on the background ru
 
   const down = await cli(stateDir, ["down"], 120_000);
   assert.equal(down.code, 0, down.stderr);
-  await waitUntil(() => (isAlive(pid) ? undefined : true), 30_000, "the background run to exit");
+  await waitUntil(() => (isRunning(pid) ? undefined : true), 30_000, "the background run to exit");
   await waitUntil(
     () => (processesUnder(stateDir).length === 0 ? true : undefined),
     10_000,

@@ -21,7 +21,7 @@ import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { killLeftovers } from "../src/control/leftovers.js";
+import { killProcessesUnder } from "../src/sandbox/procs.js";
 import {
   type CliCommand,
   cli,
@@ -126,7 +126,7 @@ describe("ecs-local installed from its tarball into a CDK app", { timeout: 480_0
 
   after(async () => {
     // Whatever a failed test left running lives under `work` (its cwd or command line).
-    killLeftovers(work);
+    killProcessesUnder(work);
     rmSync(work, { recursive: true, force: true });
   });
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { RunStatus } from "../src/api/control-plane.js";
+import type { RunStatus } from "../src/api/control-plane-view.js";
 import {
   cli,
   freePort,

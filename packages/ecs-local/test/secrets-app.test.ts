@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { RunStatus } from "../src/api/control-plane.js";
+import type { RunStatus } from "../src/api/control-plane-view.js";
+import { dockerIdOf } from "../src/control/task-documents.js";
 import { cli, downAndVerify, freePort, get, processesUnder } from "./support/ecs-local-run.js";
 import { startRun } from "./support/with-run.js";
 
@@ -159,7 +160,8 @@ describe("secrets and environment files", { timeout: 600_000 }, () => {
     const status = JSON.parse(statusText) as RunStatus;
     const taskId = status.services[0]?.tasks[0]?.id;
     assert.ok(taskId, statusText);
-    for (const path of [`/v4/${taskId}`, `/v4/${taskId}/task`]) {
+    const dockerId = dockerIdOf(taskId, "app");
+    for (const path of [`/v4/${dockerId}`, `/v4/${dockerId}/task`]) {
       const metadata = await cli(stateDir, [
         "exec",
         "app",

@@ -1,12 +1,12 @@
-import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EcsLocalError } from "../errors.js";
-import type { ControlPlaneView } from "./control-plane.js";
+import type { ControlPlaneView } from "./control-plane-view.js";
 
 /**
- * The control plane's HTTP API: JSON for the CLI on 127.0.0.1, and the task metadata
- * endpoint v4 on a unix socket that each task's sidecar forwards 169.254.170.2 to.
+ * The control plane's HTTP API for the CLI, on 127.0.0.1 only: a task's network namespace has
+ * its own loopback, so no container can reach it. Task metadata is served per task instead
+ * (api/task-metadata.ts).
  */
 export class ApiServer {
   readonly #view: ControlPlaneView;
@@ -16,17 +16,13 @@ export class ApiServer {
     this.#view = view;
   }
 
-  /** Listens on loopback (port 0 = any) and on the metadata socket; returns the API URL. */
-  async start(options: { port: number; metadataSocket: string }): Promise<string> {
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
+  /** Listens on loopback (port 0 = any); returns the API URL. */
+  async start(options: { port: number }): Promise<string> {
+    const tcp = createServer((req: IncomingMessage, res: ServerResponse) => {
       this.#handle(req, res).catch((error: unknown) => sendError(res, error));
-    };
-    const tcp = createServer(handler);
-    const unix = createServer(handler);
-    this.#servers.push(tcp, unix);
+    });
+    this.#servers.push(tcp);
     await listen(tcp, () => tcp.listen(options.port, "127.0.0.1"));
-    rmSync(options.metadataSocket, { force: true });
-    await listen(unix, () => unix.listen(options.metadataSocket));
     const { port } = tcp.address() as AddressInfo;
     return `http://127.0.0.1:${port}`;
   }
@@ -48,16 +44,6 @@ export class ApiServer {
     const url = new URL(req.url ?? "/", "http://ecs-local");
     const parts = url.pathname.split("/").filter(Boolean);
     const method = req.method ?? "GET";
-
-    // Task metadata endpoint v4: /v4/<taskId> (container) and /v4/<taskId>/task.
-    if (parts[0] === "v4" && parts[1] !== undefined && method === "GET") {
-      const metadata = this.#view.taskMetadata(parts[1]);
-      if (metadata === undefined) return sendJson(res, 404, { error: `unknown task ${parts[1]}` });
-      if (parts[2] === "task") return sendJson(res, 200, metadata.task);
-      const container = url.searchParams.get("container");
-      const first = Object.values(metadata.containers)[0];
-      return sendJson(res, 200, (container && metadata.containers[container]) || first || {});
-    }
 
     if (method === "GET" && url.pathname === "/v1/status") {
       return sendJson(res, 200, this.#view.status());

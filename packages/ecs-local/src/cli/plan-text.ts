@@ -1,5 +1,5 @@
-import { hostPortFor } from "../control/load-balancer.js";
 import type { Model } from "../model/types.js";
+import { hostPortFor } from "../proxy/listener-rules.js";
 
 /** What `up` is about to run, before it builds anything. */
 export function describePlan(model: Model, listenerPorts: ReadonlyMap<number, number>): string {

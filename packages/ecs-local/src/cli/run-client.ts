@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type ReachableRun, type RunState, runLayout } from "../control/run-layout.js";
 import { NoRunError, UsageError } from "../errors.js";
+import { isRunning } from "../sandbox/procs.js";
 
 /** The state dir a verb uses: `--state-dir`, else `./.ecs-local`. */
 export function stateDirFrom(values: { readonly "state-dir"?: string }): string {
@@ -14,7 +15,7 @@ export function activeRun(stateDir: string): RunState | undefined {
   if (!existsSync(stateFile)) return undefined;
   try {
     const state = JSON.parse(readFileSync(stateFile, "utf8")) as RunState;
-    return isAlive(state.pid) ? state : undefined;
+    return isRunning(state.pid) ? state : undefined;
   } catch {
     return undefined; // half-written or damaged: no run can be reached through it
   }
@@ -34,15 +35,6 @@ export function findRun(stateDir: string): ReachableRun {
     );
   }
   return state as ReachableRun;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Calls the control plane's API; errors it reports come back as their message. */

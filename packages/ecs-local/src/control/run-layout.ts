@@ -12,8 +12,6 @@ export interface RunLayout {
   readonly runDir: string;
   readonly stateFile: string;
   readonly endpointsFile: string;
-  /** Unix socket of the control plane's API, where sidecars send task-metadata requests. */
-  readonly apiSocket: string;
 }
 
 export function runLayout(stateDir: string): RunLayout {
@@ -25,7 +23,6 @@ export function runLayout(stateDir: string): RunLayout {
     runDir,
     stateFile: join(runDir, "state.json"),
     endpointsFile: join(runDir, "endpoints.json"),
-    apiSocket: join(runDir, "api.sock"),
   };
 }
 

@@ -3,7 +3,35 @@ import type { Logger } from "pino";
 import type { Service, TaskDefinition } from "../model/types.js";
 import { formatPlan, type Plan, reconcile } from "./reconcile.js";
 import type { Registry } from "./registry.js";
-import { type TaskContext, TaskRunner } from "./task-runner.js";
+import type { ServiceTask, TaskFactory } from "./task-state.js";
+
+export interface ServiceControllerOptions {
+  readonly service: Service;
+  readonly taskDefinition: TaskDefinition;
+  readonly createTask: TaskFactory;
+  readonly registry: Registry;
+  /** The run's region, for the Cloud Map attributes ECS registers. */
+  readonly region: string;
+  readonly logger: Logger;
+  /** Human-readable events (task started, registered, stopped…). */
+  readonly onEvent: (line: string) => void;
+  /** Each output line of the service's containers, already prefixed. */
+  readonly onLog: (line: string) => void;
+  /** Called after any task of the service changed state, so others can react at once. */
+  readonly onTaskChange?: () => void;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /**
+   * A failed task that had run at least this long starts a new streak of failures instead of
+   * extending the last one, so a service that crashed once after an hour is replaced at once,
+   * while one whose tasks die right after starting backs off. @default 10000
+   */
+  readonly stableMs?: number;
+}
+
+/** Stopped tasks kept for `ps`, as ECS shows recently stopped tasks. */
+const STOPPED_TASKS_KEPT = 5;
+const EVENTS_KEPT = 50;
 
 /**
  * Keeps one service at its desired count: runs the pure reconcile step on every tick and
@@ -12,36 +40,25 @@ import { type TaskContext, TaskRunner } from "./task-runner.js";
 export class ServiceController {
   readonly service: Service;
   desiredCount: number;
-  readonly tasks = new Map<string, TaskRunner>();
+  readonly tasks = new Map<string, ServiceTask>();
   readonly events: string[] = [];
   #consecutiveFailures = 0;
   #lastFailureAt?: number;
   #lastPlanText = "";
-  readonly #taskDefinition: TaskDefinition;
-  readonly #context: Omit<TaskContext, "onChange">;
-  readonly #registry: Registry;
+  readonly #options: ServiceControllerOptions;
   readonly #log: Logger;
-  readonly #onEvent: (line: string) => void;
+  readonly #now: () => number;
 
-  constructor(options: {
-    service: Service;
-    taskDefinition: TaskDefinition;
-    context: Omit<TaskContext, "onChange">;
-    registry: Registry;
-    logger: Logger;
-    onEvent: (line: string) => void;
-  }) {
+  constructor(options: ServiceControllerOptions) {
     this.service = options.service;
     this.desiredCount = options.service.desiredCount;
-    this.#taskDefinition = options.taskDefinition;
-    this.#context = options.context;
-    this.#registry = options.registry;
+    this.#options = options;
     this.#log = options.logger.child({ service: options.service.name });
-    this.#onEvent = options.onEvent;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Tasks not yet stopped, oldest first. */
-  liveTasks(): TaskRunner[] {
+  liveTasks(): ServiceTask[] {
     return [...this.tasks.values()].filter((t) => t.status !== "STOPPED");
   }
 
@@ -61,7 +78,7 @@ export class ServiceController {
         tasks: this.liveTasks(),
         consecutiveFailures: this.#consecutiveFailures,
         lastFailureAt: this.#lastFailureAt,
-        now: Date.now(),
+        now: this.#now(),
       },
     );
     const text = formatPlan(plan);
@@ -76,47 +93,53 @@ export class ServiceController {
 
   #startTask(cause: string): void {
     const id = randomBytes(16).toString("hex");
-    const task = new TaskRunner(id, this.service, this.#taskDefinition, {
-      ...this.#context,
+    const task = this.#options.createTask({
+      id,
+      service: this.service,
+      taskDefinition: this.#options.taskDefinition,
       onChange: (t) => this.#onTaskChange(t),
+      onLog: this.#options.onLog,
     });
     this.tasks.set(id, task);
     this.#event(`started task ${id.slice(0, 8)} (${cause})`);
     void task.start();
   }
 
-  #onTaskChange(task: TaskRunner): void {
+  #onTaskChange(task: ServiceTask): void {
+    const registry = this.#options.registry;
     if (task.ready) {
       this.#register(task);
-      if (this.#consecutiveFailures > 0) this.#consecutiveFailures = 0;
     } else if (task.desiredStatus === "STOPPED" || task.status !== "RUNNING") {
-      if (this.#registry.deregisterTask(task.id) > 0) {
+      if (registry.deregisterTask(task.id) > 0) {
         this.#event(`deregistered task ${task.id.slice(0, 8)} from Cloud Map`);
       }
     }
     if (task.status === "STOPPED") {
       this.#event(`stopped task ${task.id.slice(0, 8)}: ${task.stoppedReason ?? "stopped"}`);
       if (task.failed) {
-        this.#consecutiveFailures++;
-        this.#lastFailureAt = Date.now();
+        const ranFor = task.startedAt === undefined ? 0 : this.#now() - task.startedAt;
+        const stable = ranFor >= (this.#options.stableMs ?? 10_000);
+        this.#consecutiveFailures = stable ? 1 : this.#consecutiveFailures + 1;
+        this.#lastFailureAt = this.#now();
       }
-      // Keep a few stopped tasks for `ps`, as ECS shows recently stopped tasks.
       const stopped = [...this.tasks.values()].filter((t) => t.status === "STOPPED");
-      for (const old of stopped.slice(0, Math.max(0, stopped.length - 5)))
+      for (const old of stopped.slice(0, Math.max(0, stopped.length - STOPPED_TASKS_KEPT)))
         this.tasks.delete(old.id);
     }
+    this.#options.onTaskChange?.();
   }
 
-  #register(task: TaskRunner): void {
+  #register(task: ServiceTask): void {
     const connect = this.service.serviceConnect;
+    const registry = this.#options.registry;
     // A client-only service (no `services`) reaches others but registers nothing itself.
     if (!connect || connect.services.length === 0) return;
-    const already = this.#registry.instances().some((i) => i.instanceId === task.id);
-    if (already) return;
+    if (registry.instances().some((i) => i.instanceId === task.id)) return;
+    const region = this.#options.region;
     for (const entry of connect.services) {
       const socketPath = task.sockets[entry.portName];
       if (!socketPath) continue;
-      this.#registry.register({
+      registry.register({
         discoveryName: entry.discoveryName,
         instanceId: task.id,
         socketPath,
@@ -125,9 +148,9 @@ export class ServiceController {
           AWS_INSTANCE_PORT: String(entry.containerPort),
           ECS_CLUSTER_NAME: this.service.clusterName,
           ECS_SERVICE_NAME: this.service.name,
-          ECS_TASK_DEFINITION_FAMILY: this.#taskDefinition.family,
-          AVAILABILITY_ZONE: `${this.#context.region}a`,
-          REGION: this.#context.region,
+          ECS_TASK_DEFINITION_FAMILY: this.#options.taskDefinition.family,
+          AVAILABILITY_ZONE: `${region}a`,
+          REGION: region,
         },
       });
     }
@@ -135,10 +158,10 @@ export class ServiceController {
   }
 
   #event(message: string): void {
-    const line = `${new Date().toISOString()} ${this.service.name}: ${message}`;
+    const line = `${new Date(this.#now()).toISOString()} ${this.service.name}: ${message}`;
     this.events.push(line);
-    if (this.events.length > 50) this.events.shift();
-    this.#onEvent(line);
+    if (this.events.length > EVENTS_KEPT) this.events.shift();
+    this.#options.onEvent(line);
   }
 
   /** Stops every task, for shutdown. */

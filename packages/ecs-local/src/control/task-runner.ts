@@ -1,23 +1,37 @@
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import type { TaskMetadataSource } from "../api/task-metadata.js";
 import type { PreparedImage } from "../image/build-steps.js";
 import { containerProcess } from "../image/container-process.js";
-import type { ContainerDefinition, Service, TaskDefinition } from "../model/types.js";
+import type { ContainerDefinition, TaskDefinition } from "../model/types.js";
+import { SIDECAR_DEFAULTS } from "../proxy/defaults.js";
 import type { EgressConfig, SidecarConfig } from "../proxy/sidecar-config.js";
 import type { HostEntry } from "../sandbox/hosts-file.js";
+import { type ContainerUsage, processTreeUsage, systemCpuNanos } from "../sandbox/process-usage.js";
+import {
+  metadataUri,
+  TASK_METADATA_ADDRESS,
+  TASK_METADATA_PORT,
+} from "../sandbox/task-addresses.js";
 import { TaskSandbox } from "../sandbox/task-sandbox.js";
 import { type ContainerHealthState, foldHealth, INITIAL_HEALTH } from "./container-health.js";
-import type { HealthStatus, TaskStatus, TaskView } from "./task-state.js";
+import { startSidecar } from "./sidecar-process.js";
+import {
+  containerDocument,
+  dockerIdOf,
+  type TaskSnapshot,
+  taskDocument,
+} from "./task-documents.js";
+import type { HealthStatus, ServiceTask, TaskFactory, TaskInit, TaskStatus } from "./task-state.js";
 import type { Clock } from "./time-scale.js";
 
-/** What a task needs from the run around it; injected so the runner stays small. */
-export interface TaskContext {
+/** What every task of a run shares; the factory closes over it. */
+export interface TaskRunContext {
   readonly runDir: string;
   /** The run's region and account: `AWS_REGION` in containers, ARNs in metadata. */
   readonly region: string;
@@ -26,32 +40,40 @@ export interface TaskContext {
   readonly logger: Logger;
   /** Every Service Connect alias of the namespace, with its 127.255.0.N address. */
   readonly aliases: readonly HostEntry[];
-  /** The egress listeners this task's sidecar opens (one per alias of other services). */
-  readonly egress: readonly EgressSpec[];
+  /** The egress listeners a Service Connect task's sidecar opens, one per alias. */
+  readonly egress: readonly EgressConfig[];
   readonly endpointsFile: string;
-  readonly apiSocket: string;
+  /** What containers must not see (the run folder, the secrets file). */
+  readonly hiddenPaths: readonly string[];
   readonly prepareImage: (container: ContainerDefinition) => Promise<PreparedImage>;
   /**
    * A container's environment: its environment files, `environment` and secrets, merged as
    * ECS merges them. Held in memory; it reaches only the container's process.
    */
-  readonly environmentFor: (container: ContainerDefinition) => Readonly<Record<string, string>>;
+  readonly environmentFor: (
+    taskDefinition: TaskDefinition,
+    container: ContainerDefinition,
+  ) => Readonly<Record<string, string>>;
   /** The command line that starts a sidecar with the given config file. */
   readonly sidecarCommand: (configPath: string) => string[];
-  /** Called with each output line of a container, already prefixed. */
-  readonly onLog: (line: string) => void;
-  /** Called whenever status or health changes, so the service can react at once. */
-  readonly onChange: (task: TaskRunner) => void;
+  /** Serves a task's metadata endpoint on a unix socket until `close()`. */
+  readonly serveMetadata: (
+    socketPath: string,
+    source: TaskMetadataSource,
+  ) => Promise<{ close(): Promise<void> }>;
 }
 
-/** The egress listeners of a task's sidecar: the sidecar's own config type. */
-export type EgressSpec = EgressConfig;
+/** The factory of real tasks: namespaces, a sidecar, the containers' processes. */
+export function taskRunnerFactory(context: TaskRunContext): TaskFactory {
+  return (init) => new TaskRunner(init, context);
+}
 
 /** How often a container is checked during its start period, before its first success. */
 const START_INTERVAL_MS = 250;
 
 interface RunningContainer {
   readonly definition: ContainerDefinition;
+  readonly dockerId: string;
   readonly process: ChildProcess;
   readonly startedAt: number;
   readonly exited: Promise<number | null>;
@@ -62,7 +84,7 @@ interface RunningContainer {
  * One ECS task: its sandbox, its Service Connect sidecar and its containers, from
  * PROVISIONING to STOPPED. Stopping is single-flight and always ends in STOPPED with a reason.
  */
-export class TaskRunner implements TaskView {
+export class TaskRunner implements ServiceTask, TaskMetadataSource {
   readonly id: string;
   readonly service: string;
   readonly createdAt = Date.now();
@@ -70,34 +92,34 @@ export class TaskRunner implements TaskView {
   desiredStatus: "RUNNING" | "STOPPED" = "RUNNING";
   startedAt?: number;
   stoppedReason?: string;
-  /** True when the task stopped on its own (exit, failed health) rather than by request. */
   failed = false;
   readonly exitCodes: Record<string, number | null> = {};
-  /** Ingress socket per port mapping name: the task's address in Cloud Map. */
   readonly sockets: Record<string, string> = {};
   readonly #socketsByPort = new Map<number, string>();
-  sandbox?: TaskSandbox;
+  #sandbox?: TaskSandbox;
 
-  readonly #ctx: TaskContext;
-  readonly #service: Service;
-  readonly #taskDefinition: TaskDefinition;
+  readonly #init: TaskInit;
+  readonly #ctx: TaskRunContext;
   readonly #log: Logger;
   readonly #containers: RunningContainer[] = [];
   readonly #logStreams: WriteStream[] = [];
   #sidecar?: ChildProcess;
+  #metadataServer?: { close(): Promise<void> };
   #stopping?: Promise<void>;
   readonly #abort = new AbortController();
 
-  constructor(id: string, service: Service, taskDefinition: TaskDefinition, ctx: TaskContext) {
-    this.id = id;
-    this.service = service.name;
-    this.#service = service;
-    this.#taskDefinition = taskDefinition;
+  constructor(init: TaskInit, ctx: TaskRunContext) {
+    this.id = init.id;
+    this.service = init.service.name;
+    this.#init = init;
     this.#ctx = ctx;
-    this.#log = ctx.logger.child({ service: service.name, taskId: id });
+    this.#log = ctx.logger.child({ service: init.service.name, taskId: init.id });
   }
 
-  /** The ingress socket of the port mapping on `containerPort`, if the task has one. */
+  get holderPid(): number | undefined {
+    return this.#sandbox?.holderPid;
+  }
+
   socketForPort(containerPort: number): string | undefined {
     return this.#socketsByPort.get(containerPort);
   }
@@ -111,10 +133,9 @@ export class TaskRunner implements TaskView {
     return "UNKNOWN";
   }
 
-  /** Whether the task may receive traffic: running, and healthy when it has a health check. */
   get ready(): boolean {
     if (this.status !== "RUNNING" || this.desiredStatus !== "RUNNING") return false;
-    const checked = this.#taskDefinition.containers.some((c) => c.healthCheck && c.essential);
+    const checked = this.#init.taskDefinition.containers.some((c) => c.healthCheck && c.essential);
     return !checked || this.health === "HEALTHY";
   }
 
@@ -131,21 +152,34 @@ export class TaskRunner implements TaskView {
   }
 
   async #start(): Promise<void> {
-    this.sandbox = await TaskSandbox.create({
+    const { service, taskDefinition } = this.#init;
+    const serviceConnect = service.serviceConnect !== undefined;
+    this.#sandbox = await TaskSandbox.create({
       taskId: this.id,
       runDir: this.#ctx.runDir,
-      hosts: this.#ctx.aliases,
+      hosts: serviceConnect ? this.#ctx.aliases : [],
+      hide: this.#ctx.hiddenPaths,
       signal: this.#abort.signal,
     });
     if (this.#stopRequested()) return;
     this.#setStatus("PENDING");
 
     const images = await Promise.all(
-      this.#taskDefinition.containers.map((c) => this.#ctx.prepareImage(c)),
+      taskDefinition.containers.map((c) => this.#ctx.prepareImage(c)),
     );
     if (this.#stopRequested()) return;
-    await this.#startSidecar();
-    this.#taskDefinition.containers.forEach((definition, index) => {
+    const metadataSocket = join(this.#sandbox.dir, "metadata.sock");
+    this.#metadataServer = await this.#ctx.serveMetadata(metadataSocket, this);
+    // Containers start only once the sidecar reports every listener bound and every alias
+    // redirected, as ECS starts them after the Service Connect agent is healthy.
+    this.#sidecar = await startSidecar({
+      sandbox: this.#sandbox,
+      config: this.#sidecarConfig(metadataSocket, serviceConnect),
+      command: this.#ctx.sidecarCommand,
+      log: this.#openLog("ecs-service-connect"),
+    });
+    if (this.#stopRequested()) return;
+    taskDefinition.containers.forEach((definition, index) => {
       this.#startContainer(definition, images[index] as PreparedImage);
     });
     this.startedAt = Date.now();
@@ -160,9 +194,9 @@ export class TaskRunner implements TaskView {
     return this.desiredStatus === "STOPPED";
   }
 
-  async #startSidecar(): Promise<void> {
-    const sandbox = this.sandbox as TaskSandbox;
-    const ingress = this.#taskDefinition.containers.flatMap((c) =>
+  #sidecarConfig(metadataSocket: string, serviceConnect: boolean): SidecarConfig {
+    const sandbox = this.#sandbox as TaskSandbox;
+    const ingress = this.#init.taskDefinition.containers.flatMap((c) =>
       c.portMappings.map((p) => {
         const portName = p.name ?? `${c.name}-${p.containerPort}`;
         const socketPath = join(sandbox.dir, `${portName}.sock`);
@@ -171,49 +205,30 @@ export class TaskRunner implements TaskView {
         return { portName, containerPort: p.containerPort, socketPath };
       }),
     );
-    const config: SidecarConfig = {
+    return {
       taskId: this.id,
       ingress,
-      egress: this.#ctx.egress,
+      egress: serviceConnect ? this.#ctx.egress : [],
       endpointsFile: this.#ctx.endpointsFile,
       metadata: {
-        listenAddress: "169.254.170.2",
-        listenPort: 80,
-        upstreamSocketPath: this.#ctx.apiSocket,
+        listenAddress: TASK_METADATA_ADDRESS,
+        listenPort: TASK_METADATA_PORT,
+        upstreamSocketPath: metadataSocket,
       },
-      drainMs: this.#ctx.clock.scaled(20_000, 500),
+      drainMs: this.#ctx.clock.scaled(SIDECAR_DEFAULTS.drainMs, 500),
     };
-    const configPath = join(sandbox.dir, "sidecar.json");
-    await writeFile(configPath, JSON.stringify(config, null, 1));
-    const log = this.#openLog("ecs-service-connect");
-    this.#sidecar = sandbox.spawn(this.#ctx.sidecarCommand(configPath), {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.#sidecar.stdout?.pipe(log, { end: false });
-    this.#sidecar.stderr?.pipe(log, { end: false });
-    // The sidecar is up once every ingress socket exists.
-    const deadline = Date.now() + 15_000;
-    while (!ingress.every((i) => existsSync(i.socketPath))) {
-      if (this.#sidecar.exitCode !== null) {
-        throw new Error(
-          `the Service Connect sidecar exited with code ${this.#sidecar.exitCode}; see ${log.path}`,
-        );
-      }
-      if (Date.now() > deadline)
-        throw new Error(`the Service Connect sidecar did not start within 15 s; see ${log.path}`);
-      await sleep(25);
-    }
   }
 
   #startContainer(definition: ContainerDefinition, image: PreparedImage): void {
-    const sandbox = this.sandbox as TaskSandbox;
-    const environment = this.#ctx.environmentFor(definition);
+    const sandbox = this.#sandbox as TaskSandbox;
+    const dockerId = dockerIdOf(this.id, definition.name);
+    const environment = this.#ctx.environmentFor(this.#init.taskDefinition, definition);
     const spec = containerProcess(
       image,
       { ...definition, environment },
       {
-        ECS_CONTAINER_METADATA_URI_V4: `http://169.254.170.2/v4/${this.id}`,
-        ECS_CONTAINER_METADATA_URI: `http://169.254.170.2/v4/${this.id}`,
+        ECS_CONTAINER_METADATA_URI_V4: metadataUri(dockerId),
+        ECS_CONTAINER_METADATA_URI: metadataUri(dockerId),
         AWS_REGION: this.#ctx.region,
         AWS_DEFAULT_REGION: this.#ctx.region,
       },
@@ -231,7 +246,7 @@ export class TaskRunner implements TaskView {
       stream?.on("data", (chunk: Buffer) => {
         const lines = (partial + chunk.toString("utf8")).split("\n");
         partial = lines.pop() ?? "";
-        for (const line of lines) this.#ctx.onLog(`${prefix} ${line}`);
+        for (const line of lines) this.#init.onLog(`${prefix} ${line}`);
       });
     }
     // Like Docker, a container killed by a signal exits with 128 + the signal's number.
@@ -240,14 +255,14 @@ export class TaskRunner implements TaskView {
         ? 128 + (constants.signals[signal as NodeJS.Signals] ?? 0)
         : (code as number | null),
     );
-    const running: RunningContainer = {
+    this.#containers.push({
       definition,
+      dockerId,
       process: child,
       startedAt: Date.now(),
       exited,
       health: INITIAL_HEALTH,
-    };
-    this.#containers.push(running);
+    });
     void exited.then((code) => {
       this.exitCodes[definition.name] = code;
       if (this.desiredStatus === "STOPPED") return;
@@ -265,7 +280,7 @@ export class TaskRunner implements TaskView {
     const check = container.definition.healthCheck;
     if (!check) return;
     const { clock } = this.#ctx;
-    const sandbox = this.sandbox as TaskSandbox;
+    const sandbox = this.#sandbox as TaskSandbox;
     const startPeriodMs = clock.scaled(check.startPeriodMs);
     const argv =
       check.command[0] === "CMD-SHELL"
@@ -296,7 +311,7 @@ export class TaskRunner implements TaskView {
           { container: container.definition.name, health: container.health.status },
           "health changed",
         );
-        this.#ctx.onChange(this);
+        this.#init.onChange(this);
       }
       // Like Docker's start interval: until the first success, checks inside the start
       // period come quickly (their failures do not count anyway), so a fast app is healthy
@@ -324,33 +339,34 @@ export class TaskRunner implements TaskView {
   async #stop(): Promise<void> {
     this.#setStatus("DEACTIVATING");
     this.#setStatus("STOPPING");
+    const { clock } = this.#ctx;
     await Promise.all(
       this.#containers.map(async (c) => {
         if (c.process.exitCode !== null || c.process.signalCode !== null) return;
         signalGroup(c.process, "SIGTERM");
-        const graceMs = this.#ctx.clock.scaled(c.definition.stopTimeoutSeconds * 1000, 1_000);
+        const graceMs = clock.scaled(c.definition.stopTimeoutSeconds * 1000, 1_000);
         const timer = setTimeout(() => signalGroup(c.process, "SIGKILL"), graceMs);
         await c.exited;
         clearTimeout(timer);
       }),
     );
-    if (this.#sidecar && this.#sidecar.exitCode === null) {
-      this.#sidecar.kill("SIGTERM");
-      const timer = setTimeout(
-        () => this.#sidecar?.kill("SIGKILL"),
-        this.#ctx.clock.scaled(20_000, 1_000) + 1_000,
-      );
-      await once(this.#sidecar, "exit").catch(() => {});
+    const sidecar = this.#sidecar;
+    if (sidecar && sidecar.exitCode === null && sidecar.signalCode === null) {
+      sidecar.kill("SIGTERM");
+      const drainMs = clock.scaled(SIDECAR_DEFAULTS.drainMs, 1_000);
+      const timer = setTimeout(() => sidecar.kill("SIGKILL"), drainMs + 1_000);
+      await once(sidecar, "exit").catch(() => {});
       clearTimeout(timer);
     }
+    await this.#metadataServer?.close();
     this.#abort.abort();
-    await this.sandbox?.close();
+    await this.#sandbox?.close();
     for (const stream of this.#logStreams) stream.end();
     this.#setStatus("STOPPED");
   }
 
   #openLog(name: string): WriteStream {
-    const stream = createWriteStream(join((this.sandbox as TaskSandbox).dir, `${name}.log`), {
+    const stream = createWriteStream(join((this.#sandbox as TaskSandbox).dir, `${name}.log`), {
       flags: "a",
     });
     this.#logStreams.push(stream);
@@ -361,51 +377,57 @@ export class TaskRunner implements TaskView {
     if (this.status === status) return;
     this.status = status;
     this.#log.debug({ status }, "task status");
-    this.#ctx.onChange(this);
+    this.#init.onChange(this);
   }
 
-  /** The ECS task metadata v4 documents of this task. */
-  metadata(): {
-    task: Record<string, unknown>;
-    containers: Record<string, Record<string, unknown>>;
-  } {
-    const { region, accountId } = this.#ctx;
-    const clusterName = this.#service.clusterName;
-    const arn = `arn:aws:ecs:${region}:${accountId}:task/${clusterName}/${this.id}`;
-    const containers: Record<string, Record<string, unknown>> = {};
-    for (const definition of this.#taskDefinition.containers) {
-      containers[definition.name] = {
-        DockerId: `${this.id}-${definition.name}`,
-        Name: definition.name,
-        Image:
-          definition.image.kind === "asset"
-            ? `asset:${definition.image.assetHash}`
-            : definition.image.name,
-        DesiredStatus: this.desiredStatus,
-        KnownStatus: this.status,
-        Health: { status: this.health },
-        ExitCode: this.exitCodes[definition.name] ?? undefined,
-        Networks: [{ NetworkMode: "awsvpc", IPv4Addresses: ["127.0.0.1"] }],
-        ContainerARN: `${arn}/${definition.name}`,
-      };
-    }
+  #snapshot(): TaskSnapshot {
     return {
-      containers,
-      task: {
-        Cluster: clusterName,
-        TaskARN: arn,
-        Family: this.#taskDefinition.family,
-        Revision: "1",
-        ServiceName: this.#service.name,
-        DesiredStatus: this.desiredStatus,
-        KnownStatus: this.status,
-        AvailabilityZone: `${region}a`,
-        LaunchType: "FARGATE",
-        PullStartedAt: new Date(this.createdAt).toISOString(),
-        ...(this.startedAt ? { StartedAt: new Date(this.startedAt).toISOString() } : {}),
-        Containers: Object.values(containers),
-      },
+      id: this.id,
+      service: this.#init.service,
+      taskDefinition: this.#init.taskDefinition,
+      region: this.#ctx.region,
+      accountId: this.#ctx.accountId,
+      status: this.status,
+      desiredStatus: this.desiredStatus,
+      createdAt: this.createdAt,
+      ...(this.startedAt ? { startedAt: this.startedAt } : {}),
+      containerHealth: (name) =>
+        this.#containers.find((c) => c.definition.name === name)?.health.status ?? "UNKNOWN",
+      exitCodes: this.exitCodes,
     };
+  }
+
+  // TaskMetadataSource: what this task's metadata endpoint serves.
+
+  containers(): ReadonlyMap<string, Record<string, unknown>> {
+    const snapshot = this.#snapshot();
+    return new Map(
+      this.#init.taskDefinition.containers.map((c) => [
+        dockerIdOf(this.id, c.name),
+        containerDocument(snapshot, c),
+      ]),
+    );
+  }
+
+  task(): Record<string, unknown> {
+    return taskDocument(this.#snapshot());
+  }
+
+  usage(): ReadonlyMap<string, ContainerUsage | undefined> {
+    return new Map(
+      this.#init.taskDefinition.containers.map((definition) => {
+        const running = this.#containers.find((c) => c.definition.name === definition.name);
+        const live = running?.process.pid !== undefined && running.process.exitCode === null;
+        return [
+          dockerIdOf(this.id, definition.name),
+          live ? processTreeUsage(running.process.pid as number) : undefined,
+        ];
+      }),
+    );
+  }
+
+  systemCpuNanos(): number {
+    return systemCpuNanos();
   }
 }
 

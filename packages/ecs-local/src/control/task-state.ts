@@ -1,3 +1,5 @@
+import type { Service, TaskDefinition } from "../model/types.js";
+
 /**
  * What the control plane knows about one task. Lifecycle names follow ECS's `lastStatus`:
  * PROVISIONING (sandbox) → PENDING (build, sidecar, containers starting) → RUNNING →
@@ -29,3 +31,41 @@ export interface TaskView {
 export function isActive(task: TaskView): boolean {
   return task.desiredStatus === "RUNNING" && task.status !== "STOPPED";
 }
+
+/**
+ * One task as its service controller and the control plane use it. `TaskRunner` is the real
+ * one (namespaces, sidecar, containers); tests of the control logic use an in-memory one.
+ */
+export interface ServiceTask extends TaskView {
+  readonly startedAt?: number;
+  readonly stoppedReason?: string;
+  /** True when the task stopped on its own (exit, failed health) rather than by request. */
+  readonly failed: boolean;
+  readonly exitCodes: Readonly<Record<string, number | null>>;
+  /** Ingress socket per port-mapping name: the task's address in Cloud Map. */
+  readonly sockets: Readonly<Record<string, string>>;
+  /** Whether it may receive traffic: RUNNING, and HEALTHY when it has a health check. */
+  readonly ready: boolean;
+  /** The process whose namespaces `ecs-local exec` enters, once the sandbox exists. */
+  readonly holderPid: number | undefined;
+  /** The ingress socket of the port mapping on `containerPort`, if the task has one. */
+  socketForPort(containerPort: number): string | undefined;
+  /** Runs the task to RUNNING; a failure stops it with a reason, it never rejects. */
+  start(): Promise<void>;
+  /** Stops it in ECS's order. Single-flight; resolves once STOPPED. */
+  stop(reason: string, failed?: boolean): Promise<void>;
+}
+
+/** What a service controller hands the task factory for each new task. */
+export interface TaskInit {
+  readonly id: string;
+  readonly service: Service;
+  readonly taskDefinition: TaskDefinition;
+  /** Called whenever status or health changes, so the service can react at once. */
+  readonly onChange: (task: ServiceTask) => void;
+  /** Called with each output line of a container, already prefixed. */
+  readonly onLog: (line: string) => void;
+}
+
+/** Makes tasks; injected so the control logic can be tested without namespaces. */
+export type TaskFactory = (init: TaskInit) => ServiceTask;

@@ -3,9 +3,12 @@ import { test } from "node:test";
 import { parseEndpoints, renderEndpoints } from "./endpoints-file.js";
 
 test("round-trips through render and parse", () => {
-  const text = renderEndpoints(3, {
-    backend: [{ taskId: "b1", socketPath: "/r/b1.sock" }],
-    empty: [],
+  const text = renderEndpoints({
+    version: 3,
+    services: new Map([
+      ["backend", [{ taskId: "b1", socketPath: "/r/b1.sock" }]],
+      ["empty", []],
+    ]),
   });
   const r = parseEndpoints(text);
   assert.ok(r.ok);

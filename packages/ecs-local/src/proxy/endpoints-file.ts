@@ -9,8 +9,11 @@
  * ```
  *
  * Only healthy, registered tasks are listed; a name with no entry (or `[]`) has no endpoint.
- * Parsing is pure; a bad file is a value, so the watcher can keep its last good snapshot.
+ * Parsing is pure; a bad file is a value, so the watcher (the one reader) can keep its last
+ * good snapshot. {@link writeEndpointsFile} is the one writer.
  */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 
 /** One task serving a discovery name, reached through its ingress socket. */
 export interface Endpoint {
@@ -74,10 +77,19 @@ export function parseEndpoints(text: string): EndpointsParseResult {
   return { ok: true, snapshot: { version: version as number, services: out } };
 }
 
-/** The text a control plane writes (the inverse of {@link parseEndpoints}). */
-export function renderEndpoints(
-  version: number,
-  services: Readonly<Record<string, readonly Endpoint[]>>,
-): string {
-  return `${JSON.stringify({ version, services }, null, 2)}\n`;
+/** The file's text for a snapshot (the inverse of {@link parseEndpoints}). */
+export function renderEndpoints(snapshot: EndpointsSnapshot): string {
+  const services = Object.fromEntries(snapshot.services);
+  return `${JSON.stringify({ version: snapshot.version, services }, null, 1)}\n`;
+}
+
+/**
+ * Writes the endpoints file: the one writer. Write a temporary file, then rename it over the
+ * old one, so a sidecar reading at the same moment sees the old file or the new one, whole.
+ */
+export function writeEndpointsFile(file: string, snapshot: EndpointsSnapshot): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, renderEndpoints(snapshot));
+  renameSync(temporary, file);
 }

@@ -3,6 +3,7 @@
  * starting the sidecar inside the task. Parsing is pure and reports every problem at once.
  */
 import { SidecarConfigError } from "../errors.js";
+import { TASK_METADATA_ADDRESS, TASK_METADATA_PORT } from "../sandbox/task-addresses.js";
 import { SIDECAR_DEFAULTS } from "./defaults.js";
 
 /** A port mapping of the task, exposed to other tasks as a unix socket (the task's "ENI"). */
@@ -30,13 +31,13 @@ export interface EgressConfig {
   readonly idleTimeoutMs: number;
 }
 
-/** The task metadata endpoint v4 inside the task, forwarded to the control plane. */
+/** The task metadata endpoint v4 inside the task, forwarded to the task's metadata socket. */
 export interface MetadataConfig {
   /** @default "169.254.170.2" */
   readonly listenAddress: string;
   /** @default 80 */
   readonly listenPort: number;
-  /** The control plane's unix socket; requests are forwarded unchanged. */
+  /** The task's own metadata socket, served by the control plane; requests go unchanged. */
   readonly upstreamSocketPath: string;
 }
 
@@ -50,6 +51,12 @@ export interface SidecarConfig {
   /** How long SIGTERM waits for in-flight traffic. @default 20000 */
   readonly drainMs: number;
 }
+
+/**
+ * The environment variable naming the file descriptor on which a sidecar writes `ready` once
+ * every listener is bound and every redirect installed.
+ */
+export const READY_FD_ENV = "ECS_LOCAL_READY_FD";
 
 /** Longest unix socket path Linux accepts (sun_path is 108 bytes with the NUL). */
 export const MAX_SOCKET_PATH_BYTES = 107;
@@ -115,9 +122,12 @@ export function parseSidecarConfig(input: unknown, source = "sidecar config"): S
     metadata = {
       listenAddress:
         o?.listenAddress === undefined
-          ? "169.254.170.2"
+          ? TASK_METADATA_ADDRESS
           : v.string(o.listenAddress, "$.metadata.listenAddress"),
-      listenPort: o?.listenPort === undefined ? 80 : v.port(o.listenPort, "$.metadata.listenPort"),
+      listenPort:
+        o?.listenPort === undefined
+          ? TASK_METADATA_PORT
+          : v.port(o.listenPort, "$.metadata.listenPort"),
       upstreamSocketPath: v.socketPath(o?.upstreamSocketPath, "$.metadata.upstreamSocketPath"),
     };
   }

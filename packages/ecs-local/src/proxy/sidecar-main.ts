@@ -4,10 +4,11 @@
  * Logs pino JSON to stdout; "sidecar ready" means every listener is bound.
  * Exit codes: 0 after a drain on SIGTERM/SIGINT, 1 when a listener cannot bind, 2 for a bad config.
  */
+import { closeSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { pino } from "pino";
 import { Sidecar } from "./sidecar.js";
-import { parseSidecarConfig } from "./sidecar-config.js";
+import { parseSidecarConfig, READY_FD_ENV } from "./sidecar-config.js";
 
 const base = pino({
   level: process.env.ECS_LOCAL_SIDECAR_LOG_LEVEL ?? "info",
@@ -50,8 +51,25 @@ async function main(): Promise<number> {
     log.fatal({ err }, "sidecar could not start");
     return 1;
   }
+  reportReady();
   await stopped;
   return 0;
+}
+
+/**
+ * Tells the control plane that every listener is bound and every redirect installed, on the
+ * pipe it passed as `ECS_LOCAL_READY_FD`: the task's containers start only after this, so an
+ * app's very first call to an alias already goes through.
+ */
+function reportReady(): void {
+  const fd = Number(process.env[READY_FD_ENV]);
+  if (!Number.isInteger(fd) || fd < 3) return;
+  try {
+    writeSync(fd, "ready\n");
+    closeSync(fd);
+  } catch (err) {
+    base.warn({ err, fd }, "could not report readiness");
+  }
 }
 
 // The one place the sidecar exits; listeners would otherwise keep the process alive.

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { assignAliasAddresses } from "../sandbox/hosts-file.js";
 import { isRunning } from "../sandbox/procs.js";
 import { TaskSandbox } from "../sandbox/task-sandbox.js";
-import { type Endpoint, renderEndpoints } from "./endpoints-file.js";
+import { type Endpoint, writeEndpointsFile } from "./endpoints-file.js";
 import type { SidecarConfig } from "./sidecar-config.js";
 import { type SidecarCommand, sidecarCommand } from "./sidecar-launch.js";
 
@@ -86,9 +86,10 @@ test("service connect between sandboxed tasks", async (t) => {
   const endpointsFile = path.join(runDir, "endpoints.json");
   let version = 0;
   const writeEndpoints = async (services: Record<string, Endpoint[]>): Promise<void> => {
-    // Atomic, as the control plane does: readers see the old file or the new one.
-    await writeFile(`${endpointsFile}.tmp`, renderEndpoints(++version, services));
-    await rename(`${endpointsFile}.tmp`, endpointsFile);
+    writeEndpointsFile(endpointsFile, {
+      version: ++version,
+      services: new Map(Object.entries(services)),
+    });
   };
 
   // A stand-in control plane for the task metadata endpoint.
@@ -306,7 +307,7 @@ test("service connect between sandboxed tasks", async (t) => {
   await t.test("after close no process of any sandbox remains", async () => {
     await Promise.all(sandboxes.map((s) => s.close()));
     const left: number[] = [];
-    for (const pid of allPids) if (await isRunning(pid)) left.push(pid);
+    for (const pid of allPids) if (isRunning(pid)) left.push(pid);
     assert.deepEqual(left, []);
   });
 });

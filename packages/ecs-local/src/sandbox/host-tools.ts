@@ -12,7 +12,15 @@ import path from "node:path";
  */
 export const NAMESPACE_FLAGS = ["--user", "--map-root-user", "--net", "--mount", "--uts"] as const;
 
-/** The `nsenter` flags that join all of {@link NAMESPACE_FLAGS}. */
+/**
+ * The `nsenter` flags that join only the task's user and network namespaces: its loopback, its
+ * ports and its netfilter rules, with the host's filesystem. The Service Connect sidecar runs
+ * so: it needs the run folder (the endpoints file, other tasks' ingress sockets, its task's
+ * metadata socket) that the task's containers must not see.
+ */
+export const NSENTER_NETWORK_FLAGS = ["--user", "--net", "--preserve-credentials"] as const;
+
+/** The `nsenter` flags that join all of {@link NAMESPACE_FLAGS}: what a container sees. */
 export const NSENTER_FLAGS = [
   "--user",
   "--net",

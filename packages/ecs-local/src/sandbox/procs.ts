@@ -1,37 +1,107 @@
 /**
- * Finding and signalling the processes of a sandbox through /proc. Membership is "shares the
- * holder's network namespace", so grandchildren a container forks (npm → node, sh → curl) are
- * found too, not only the processes we spawned.
+ * The one place ecs-local reads /proc: which processes exist, whether one still runs, which
+ * share a task's network namespace, which belong to a run's folder, and a process tree. Every
+ * read tolerates a process ending while we look (it is then simply not listed).
  */
-import { readdir, readFile, readlink } from "node:fs/promises";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+/** What `/proc/<pid>/stat` says of a process. */
+export interface ProcessStat {
+  readonly pid: number;
+  readonly ppid: number;
+  /** R, S, D, Z, T, X… */
+  readonly state: string;
+  /** CPU time in clock ticks (USER_HZ, 100 on Linux), user and system. */
+  readonly utimeTicks: number;
+  readonly stimeTicks: number;
+}
+
+/** Every pid in /proc right now. */
+export function listPids(): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
+}
+
+/** The process's stat line, or undefined once it is gone. */
+export function readStat(pid: number): ProcessStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The command name is in parentheses and may itself hold ')' or spaces: split after the last.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return {
+    pid,
+    state: fields[0] ?? "?",
+    ppid: Number(fields[1]),
+    utimeTicks: Number(fields[11]),
+    stimeTicks: Number(fields[12]),
+  };
+}
+
+/**
+ * True while the pid exists and is not a zombie: a zombie has exited, holds no namespace and
+ * no port, and only waits to be reaped. The one liveness check of ecs-local.
+ */
+export function isRunning(pid: number): boolean {
+  const state = readStat(pid)?.state;
+  return state !== undefined && state !== "Z" && state !== "X";
+}
 
 /** The `net:[inode]` identity of a process's network namespace, or undefined if it is gone. */
-export async function netnsOf(pid: number): Promise<string | undefined> {
+export function netnsOf(pid: number): string | undefined {
   try {
-    return await readlink(`/proc/${pid}/ns/net`);
+    return readlinkSync(`/proc/${pid}/ns/net`);
   } catch {
     return undefined; // exited, a zombie, or not ours to read
   }
 }
 
-/** Pids of all live processes in the given network namespace. */
-export async function namespaceMembers(netns: string): Promise<number[]> {
-  const entries = await readdir("/proc");
-  const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number);
-  const ns = await Promise.all(pids.map((pid) => netnsOf(pid)));
-  return pids.filter((_, i) => ns[i] === netns);
+/** Pids of all processes in the given network namespace (a task's, by its holder). */
+export function namespaceMembers(netns: string): number[] {
+  return listPids().filter((pid) => netnsOf(pid) === netns);
 }
 
-/** True while the pid exists and is not a zombie (a zombie holds no namespace and no port). */
-export async function isRunning(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    // The state follows the parenthesised command name, which may itself contain ')'.
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
+/** `rootPid` and every live descendant of it. */
+export function processTree(rootPid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const pid of listPids()) {
+    const stat = readStat(pid);
+    if (!stat || stat.state === "Z") continue;
+    const siblings = children.get(stat.ppid) ?? [];
+    siblings.push(pid);
+    children.set(stat.ppid, siblings);
   }
+  if (!isRunning(rootPid)) return [];
+  const tree: number[] = [];
+  const queue = [rootPid];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/**
+ * Live processes (other than this one) whose command line or working folder is under `dir`:
+ * what a run of that state folder started (containers run from its image folders, sidecars
+ * from its run folder).
+ */
+export function processesUnder(dir: string): number[] {
+  const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+  return listPids().filter((pid) => {
+    if (pid === process.pid || !isRunning(pid)) return false;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      const cwd = `${readlinkSync(`/proc/${pid}/cwd`)}/`;
+      return cmdline.includes(prefix) || cwd.startsWith(prefix);
+    } catch {
+      return false; // ended while we looked, or not ours to read
+    }
+  });
 }
 
 /** Sends a signal, ignoring processes that already exited. */
@@ -41,4 +111,11 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   } catch {
     // ESRCH: already gone
   }
+}
+
+/** Kills what an earlier run of `dir` left behind; returns how many processes it found. */
+export function killProcessesUnder(dir: string): number {
+  const pids = processesUnder(dir);
+  for (const pid of pids) signal(pid, "SIGKILL");
+  return pids.length;
 }

@@ -39,7 +39,7 @@ test("a timeout kills the whole process group, grandchildren included", async ()
   const grandchild = Number(result.stdout.trim());
   assert.ok(grandchild > 0);
   await sleep(100);
-  assert.equal(await isRunning(grandchild), false);
+  assert.equal(isRunning(grandchild), false);
 });
 
 test("output beyond the limit is cut, the program still runs to its end", async () => {

@@ -63,14 +63,14 @@ test("a sandbox has its own loopback, hostname and /etc/hosts, and close leaves 
     stdio: ["ignore", "pipe", "ignore"],
   });
   await once(stubborn.stdout!, "data");
-  const pids = await sb.pids();
+  const pids = sb.pids();
   assert.ok(pids.includes(sb.holderPid));
   assert.ok(pids.includes(tree.pid!) && pids.includes(stubborn.pid!));
   assert.ok(pids.length >= 4, `expected the holder, two shells and a sleep, got ${pids.join(",")}`);
 
   await Promise.all([sb.close(), sb.close()]);
   await sb.close();
-  for (const pid of pids) assert.equal(await isRunning(pid), false, `pid ${pid} survived close`);
+  for (const pid of pids) assert.equal(isRunning(pid), false, `pid ${pid} survived close`);
   assert.throws(() => sb.spawn(["true"]), SandboxError);
   assert.ok(existsSync(sb.hostsPath), "files in the task folder are kept");
 });
@@ -108,7 +108,7 @@ test("an aborted signal closes the sandbox", async (t) => {
   const holder = sb.holderPid;
   ac.abort();
   await sb.close();
-  assert.equal(await isRunning(holder), false);
+  assert.equal(isRunning(holder), false);
 });
 
 test("invalid task ids and host names are rejected before anything starts", async (t) => {

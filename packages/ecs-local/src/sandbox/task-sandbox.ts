@@ -10,13 +10,17 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SandboxError } from "../errors.js";
-import { findTool, NAMESPACE_FLAGS, NSENTER_FLAGS, toolPath } from "./host-tools.js";
+import {
+  findTool,
+  NAMESPACE_FLAGS,
+  NSENTER_FLAGS,
+  NSENTER_NETWORK_FLAGS,
+  toolPath,
+} from "./host-tools.js";
 import { type HostEntry, renderHostsFile } from "./hosts-file.js";
 import { isRunning, namespaceMembers, netnsOf, signal } from "./procs.js";
 import { runProcess } from "./run-process.js";
-
-/** The ECS task metadata endpoint address, reachable inside every task. */
-export const TASK_METADATA_ADDRESS = "169.254.170.2";
+import { TASK_METADATA_ADDRESS } from "./task-addresses.js";
 
 export interface TaskSandboxOptions {
   /** Names the task's folder `<runDir>/tasks/<taskId>`; letters, digits, `.`, `_`, `-`. */
@@ -40,6 +44,12 @@ export interface TaskSandboxOptions {
   readonly killGraceMs?: number;
   /** How long the holder may take to set the namespaces up. @default 10000 */
   readonly startTimeoutMs?: number;
+  /**
+   * Paths the task's containers must not see (the run folder with the control plane's and
+   * other tasks' sockets, the secrets file): hidden in the task's mount namespace only.
+   * @default []
+   */
+  readonly hide?: readonly string[];
 }
 
 export interface SandboxSpawnOptions {
@@ -49,6 +59,11 @@ export interface SandboxSpawnOptions {
   readonly cwd?: string;
   /** @default "pipe" */
   readonly stdio?: StdioOptions;
+  /**
+   * `all`: the task's every namespace, what a container sees. `network`: only its user and
+   * network namespaces, with the host's filesystem (the sidecar). @default "all"
+   */
+  readonly namespaces?: "all" | "network";
 }
 
 export interface SandboxExecOptions {
@@ -79,9 +94,16 @@ const HOLDER_SCRIPT = [
   "set -e",
   "ip link set lo up",
   `ip addr add ${TASK_METADATA_ADDRESS}/32 dev lo`,
-  // The bind mount lives only in this mount namespace: the host's /etc/hosts is untouched.
+  // The mounts live only in this mount namespace: the host's files are untouched.
   'mount --bind "$1" /etc/hosts',
   'printf %s "$2" > /proc/sys/kernel/hostname',
+  "shift 2",
+  // What the task must not see: a folder becomes an empty read-only tmpfs, a file /dev/null.
+  // The /etc/hosts bind above keeps working: it holds the file, not its path.
+  'for hidden in "$@"; do',
+  '  if [ -d "$hidden" ]; then mount -t tmpfs -o ro,size=4k,mode=0555 hidden "$hidden";',
+  '  elif [ -e "$hidden" ]; then mount --bind /dev/null "$hidden"; fi',
+  "done",
   'echo "ready $$"',
   "exec cat > /dev/null",
 ].join("\n");
@@ -174,6 +196,7 @@ export class TaskSandbox {
         "holder",
         hostsPath,
         hostname,
+        ...(options.hide ?? []).map((p) => path.resolve(p)),
       ],
       { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, PATH: toolPath() } },
     );
@@ -189,7 +212,7 @@ export class TaskSandbox {
         { cause },
       );
     }
-    const netns = await netnsOf(holderPid);
+    const netns = netnsOf(holderPid);
     if (netns === undefined) {
       signal(holderPid, "SIGKILL");
       throw new SandboxError(
@@ -224,7 +247,14 @@ export class TaskSandbox {
     const child = spawn(
       this.#nsenter,
       // nsenter execs the program without forking (no --pid), so child.pid is the program.
-      ["--target", String(this.holderPid), ...NSENTER_FLAGS, `--wd=${cwd}`, "--", ...argv],
+      [
+        "--target",
+        String(this.holderPid),
+        ...(options.namespaces === "network" ? NSENTER_NETWORK_FLAGS : NSENTER_FLAGS),
+        `--wd=${cwd}`,
+        "--",
+        ...argv,
+      ],
       { env: options.env ?? process.env, stdio: options.stdio ?? "pipe", detached: true },
     );
     this.#track(child);
@@ -274,7 +304,7 @@ export class TaskSandbox {
   }
 
   /** Pids of every live process in the sandbox, the holder included. */
-  async pids(): Promise<number[]> {
+  pids(): number[] {
     return namespaceMembers(this.netns);
   }
 
@@ -290,27 +320,26 @@ export class TaskSandbox {
 
   async #teardown(): Promise<void> {
     this.#signal?.removeEventListener("abort", this.#onAbort);
-    const members = async (): Promise<number[]> => {
+    const members = (): number[] => {
       // Tracked children count even before nsenter has joined the namespaces.
-      const pids = new Set(await namespaceMembers(this.netns));
+      const pids = new Set(namespaceMembers(this.netns));
       for (const c of this.#children)
         if (c.pid !== undefined && c.exitCode === null) pids.add(c.pid);
       pids.delete(this.holderPid);
-      const live = await Promise.all([...pids].map(async (p) => ((await isRunning(p)) ? p : -1)));
-      return live.filter((p) => p > 0);
+      return [...pids].filter(isRunning);
     };
-    let pids = await members();
+    let pids = members();
     for (const pid of pids) signal(pid, "SIGTERM");
     const deadline = Date.now() + this.#killGraceMs;
     while (pids.length > 0 && Date.now() < deadline) {
       await sleep(20);
-      pids = await members();
+      pids = members();
     }
     // Repeat: a process may fork between one scan and the kill.
     for (let round = 0; pids.length > 0 && round < 100; round++) {
       for (const pid of pids) signal(pid, "SIGKILL");
       await sleep(10);
-      pids = await members();
+      pids = members();
     }
     signal(this.holderPid, "SIGKILL");
     // The holder is the unshare child itself (no --fork), so this waits for it to be reaped.

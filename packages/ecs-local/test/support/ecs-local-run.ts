@@ -9,7 +9,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { processesUnder } from "../../src/control/leftovers.js";
+import { processesUnder } from "../../src/sandbox/procs.js";
 
 export { processesUnder };
 

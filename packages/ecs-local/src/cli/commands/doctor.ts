@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { pickStack, readCloudAssembly } from "../../assembly/cloud-assembly.js";
-import { hostPortFor } from "../../control/load-balancer.js";
 import { runLayout } from "../../control/run-layout.js";
 import { EcsLocalError, UsageError } from "../../errors.js";
 import { buildModel } from "../../model/build-model.js";
+import { hostPortFor } from "../../proxy/listener-rules.js";
 import { detectCgroups } from "../../sandbox/cgroups.js";
 import {
   checkRequirement,

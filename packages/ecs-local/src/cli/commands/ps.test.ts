@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { RunStatus } from "../../api/control-plane.js";
+import type { RunStatus } from "../../api/control-plane-view.js";
 import { formatStatus } from "./ps.js";
 
 test("ps shows each service, its tasks, their health, addresses and why they stopped", () => {

@@ -1,4 +1,4 @@
-import type { RunStatus } from "../../api/control-plane.js";
+import type { RunStatus } from "../../api/control-plane-view.js";
 import type { CommandArgs } from "../main.js";
 import { callApi, findRun, stateDirFrom } from "../run-client.js";
 

@@ -1,4 +1,4 @@
-import type { ServiceStatus } from "../../api/control-plane.js";
+import type { ServiceStatus } from "../../api/control-plane-view.js";
 import { UsageError } from "../../errors.js";
 import type { CommandArgs } from "../main.js";
 import { callApi, findRun, stateDirFrom } from "../run-client.js";

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { ApiServer } from "../../api/server.js";
+import { TaskMetadataServer } from "../../api/task-metadata.js";
 import { pickStack, readCloudAssembly } from "../../assembly/cloud-assembly.js";
 import {
   forgetAssembly,
@@ -11,9 +12,10 @@ import {
   synthKey,
 } from "../../assembly/synth-cache.js";
 import { synthesize } from "../../assembly/synthesize.js";
-import { killLeftovers } from "../../control/leftovers.js";
+import { ControlPlane } from "../../control/control-plane.js";
+import { namespaceAliases } from "../../control/namespace-aliases.js";
 import { type RunLayout, type RunState, runLayout } from "../../control/run-layout.js";
-import { Runtime } from "../../control/runtime.js";
+import { taskRunnerFactory } from "../../control/task-runner.js";
 import { clock } from "../../control/time-scale.js";
 import { AssemblyError, UsageError } from "../../errors.js";
 import { buildModel } from "../../model/build-model.js";
@@ -22,6 +24,7 @@ import { sidecarCommand } from "../../proxy/sidecar-launch.js";
 import { ensureHostRequirements } from "../../sandbox/host-check.js";
 import { RUN_REQUIREMENTS } from "../../sandbox/host-requirements.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
+import { killProcessesUnder } from "../../sandbox/procs.js";
 import { DEFAULT_SECRETS_FILE_NAME, loadSecretValues } from "../../secrets/load-secret-values.js";
 import type { SecretValues } from "../../secrets/secret-values.js";
 import { DETACHED_ENV, runDetached } from "../detach.js";
@@ -78,6 +81,8 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 interface PreparedRun {
   readonly state: RunState;
+  /** The secrets file asked for (it may not exist). */
+  readonly secretsFile: string;
   readonly model: Model;
   readonly images: PreparedImages;
   readonly secretValues: SecretValues;
@@ -111,7 +116,7 @@ async function prepare(options: {
       `${appDir} has no cdk.json. Run ecs-local in a CDK app folder or pass --app <dir>.`,
     );
   }
-  const leftovers = killLeftovers(layout.stateDir);
+  const leftovers = killProcessesUnder(layout.stateDir);
   if (leftovers > 0)
     say(`▸ stopped ${leftovers} process(es) an earlier run of ${layout.stateDir} left behind`);
   rmSync(layout.runDir, { recursive: true, force: true });
@@ -141,7 +146,7 @@ async function prepare(options: {
   const secretValues = await loadSecretValues({ model, secretsFile: resolve(secretsFile) });
   if (secretValues.summary) say(secretValues.summary);
   const images = await prepareAllImages(model, layout.imageCache, progress, signal);
-  return { state, model, images, secretValues, startedAt };
+  return { state, secretsFile, model, images, secretValues, startedAt };
 }
 
 /** Runs the prepared app until a stop: control plane, API, tasks; prints where things are. */
@@ -160,19 +165,37 @@ async function serve(options: {
     { level: process.env.ECS_LOCAL_LOG_LEVEL ?? "info" },
     pino.destination({ dest: join(layout.runDir, "control-plane.log"), sync: false }),
   );
-  const runtime = new Runtime({
+  const runClock = clock(options.timeScale);
+  const aliases = namespaceAliases(model.services);
+  const createTask = taskRunnerFactory({
+    runDir: layout.runDir,
+    region: model.region,
+    accountId: model.accountId,
+    clock: runClock,
+    logger,
+    aliases: aliases.entries,
+    egress: aliases.egress,
+    endpointsFile: layout.endpointsFile,
+    // A container sees its task and no more: not the control plane's or other tasks' files
+    // and sockets, not the secrets file.
+    hiddenPaths: [layout.runDir, prepared.secretsFile],
+    prepareImage: async (container) => images.get(container),
+    environmentFor: (taskDefinition, container) =>
+      secretValues.environmentFor(taskDefinition.origin.logicalId, container),
+    sidecarCommand: await sidecarCommand(join(layout.runDir, "sidecar")),
+    serveMetadata: (socketPath, source) => TaskMetadataServer.start(socketPath, source),
+  });
+  const runtime = new ControlPlane({
     model,
-    layout,
-    clock: clock(options.timeScale),
+    endpointsFile: layout.endpointsFile,
+    clock: runClock,
     logger,
     listenerPorts: options.listenerPorts,
-    prepareImage: async (container) => images.get(container),
-    secretValues,
-    sidecarCommand: await sidecarCommand(join(layout.runDir, "sidecar")),
+    createTask,
     onEvent: (line) => say(`  ${line.replace(/^\d{4}-\S+ /, "")}`),
   });
   const api = new ApiServer(runtime);
-  const apiUrl = await api.start({ port: 0, metadataSocket: layout.apiSocket });
+  const apiUrl = await api.start({ port: 0 });
   const state: RunState = { ...prepared.state, apiUrl, stackName: model.stackName };
   writeFileSync(layout.stateFile, JSON.stringify(state, null, 1));
 
@@ -255,7 +278,7 @@ async function synthesizeOnce(options: {
 }
 
 /** Waits until every service is steady (or the run stops), with a live line of the counts. */
-async function waitUntilSteady(runtime: Runtime, progress: Progress): Promise<void> {
+async function waitUntilSteady(runtime: ControlPlane, progress: Progress): Promise<void> {
   const counts = () =>
     runtime
       .status()

@@ -1,65 +1,61 @@
 import type { Logger } from "pino";
-import type {
-  ControlPlaneView,
-  RunStatus,
-  ServiceStatus,
-  TaskMetadata,
-} from "../api/control-plane.js";
+import type { ControlPlaneView, RunStatus, ServiceStatus } from "../api/control-plane-view.js";
 import { UsageError } from "../errors.js";
-import type { PreparedImage } from "../image/build-steps.js";
-import type { ContainerDefinition, Model, Service } from "../model/types.js";
-import { assignAliasAddresses, type HostEntry } from "../sandbox/hosts-file.js";
-import { SecretValues } from "../secrets/secret-values.js";
-import { hostPortFor, LoadBalancerListener } from "./load-balancer.js";
+import type { Model } from "../model/types.js";
+import { hostPortFor } from "../proxy/listener-rules.js";
+import {
+  LoadBalancerListener,
+  type TargetRegistration,
+  type TargetSource,
+} from "../proxy/load-balancer.js";
 import { Registry } from "./registry.js";
-import type { RunLayout } from "./run-layout.js";
 import { ServiceController } from "./service-controller.js";
-import type { EgressSpec } from "./task-runner.js";
+import type { TaskFactory } from "./task-state.js";
 import type { Clock } from "./time-scale.js";
 
-export interface RuntimeOptions {
+export interface ControlPlaneOptions {
   readonly model: Model;
-  readonly layout: RunLayout;
+  /** Where the registry publishes Cloud Map endpoints for the sidecars. */
+  readonly endpointsFile: string;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Listener port → host port overrides (default 80 → 8080). */
   readonly listenerPorts: ReadonlyMap<number, number>;
-  readonly prepareImage: (container: ContainerDefinition) => Promise<PreparedImage>;
-  /** Secret values and environment-file variables, from `loadSecretValues`. @default none */
-  readonly secretValues?: SecretValues;
-  readonly sidecarCommand: (configPath: string) => string[];
+  /** Makes the tasks: real ones (namespaces, processes), or in-memory ones in tests. */
+  readonly createTask: TaskFactory;
   /** Human-readable events (task started, registered, stopped…) for the `up` output. */
   readonly onEvent: (line: string) => void;
+  /** How often every service is reconciled even without a change. @default 200 */
+  readonly tickMs?: number;
 }
 
-const TICK_MS = 200;
 const LOG_HISTORY = 500;
 
 /**
  * The running control plane: one controller per service, the Cloud Map registry, the ALB
  * listeners, and the view the API serves. Start order follows `DependsOn`.
  */
-export class Runtime implements ControlPlaneView {
+export class ControlPlane implements ControlPlaneView, TargetSource {
   readonly controllers: ServiceController[];
   readonly listeners: LoadBalancerListener[];
   readonly registry: Registry;
-  readonly #options: RuntimeOptions;
+  readonly #options: ControlPlaneOptions;
   readonly #logLines: string[] = [];
   readonly #logFollowers = new Set<{ service?: string; onLine: (line: string) => void }>();
   #timer?: NodeJS.Timeout;
+  #tickQueued = false;
   #shutdown?: Promise<void>;
   #shutdownReason?: string;
   readonly #closed: Promise<string>;
   #resolveClosed!: (reason: string) => void;
 
-  constructor(options: RuntimeOptions) {
+  constructor(options: ControlPlaneOptions) {
     this.#options = options;
     this.#closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
-    const { model, layout } = options;
-    this.registry = new Registry(layout.endpointsFile);
-    const aliases = namespaceAliases(model.services);
+    const { model } = options;
+    this.registry = new Registry(options.endpointsFile);
     this.controllers = model.services.map((service) => {
       const taskDefinition = model.taskDefinitions.find(
         (t) => t.origin.logicalId === service.taskDefinitionId,
@@ -71,28 +67,15 @@ export class Runtime implements ControlPlaneView {
       return new ServiceController({
         service,
         taskDefinition,
+        createTask: options.createTask,
         registry: this.registry,
+        region: model.region,
         logger: options.logger,
         onEvent: options.onEvent,
-        context: {
-          runDir: layout.runDir,
-          region: model.region,
-          accountId: model.accountId,
-          clock: options.clock,
-          logger: options.logger,
-          aliases: service.serviceConnect ? aliases.entries : [],
-          egress: service.serviceConnect ? aliases.egress : [],
-          endpointsFile: layout.endpointsFile,
-          apiSocket: layout.apiSocket,
-          prepareImage: options.prepareImage,
-          environmentFor: (container) =>
-            (options.secretValues ?? SecretValues.none).environmentFor(
-              taskDefinition.origin.logicalId,
-              container,
-            ),
-          sidecarCommand: options.sidecarCommand,
-          onLog: (line) => this.#log(service.name, line),
-        },
+        onLog: (line) => this.#log(service.name, line),
+        // A task that became healthy may unblock a dependent service: look again now, not
+        // at the next tick.
+        onTaskChange: () => this.#queueTick(),
       });
     });
     this.listeners = model.loadBalancers.flatMap((lb) =>
@@ -101,7 +84,7 @@ export class Runtime implements ControlPlaneView {
           new LoadBalancerListener({
             listener,
             targetGroups: model.targetGroups,
-            controllers: this.controllers,
+            targets: this,
             hostPort: hostPortFor(listener.port, options.listenerPorts),
             clock: options.clock,
             logger: options.logger,
@@ -112,8 +95,37 @@ export class Runtime implements ControlPlaneView {
 
   async start(): Promise<void> {
     await Promise.all(this.listeners.map((l) => l.start()));
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#timer = setInterval(() => this.#tick(), this.#options.tickMs ?? 200);
     this.#tick();
+  }
+
+  #queueTick(): void {
+    if (this.#tickQueued) return;
+    this.#tickQueued = true;
+    setImmediate(() => {
+      this.#tickQueued = false;
+      this.#tick();
+    });
+  }
+
+  /**
+   * ECS registers a service's RUNNING tasks in its target groups (and deregisters them as
+   * they stop): the ALB asks which.
+   */
+  registeredTargets(targetGroupId: string): readonly TargetRegistration[] {
+    const targets: TargetRegistration[] = [];
+    for (const controller of this.controllers) {
+      const attachment = controller.service.loadBalancers.find(
+        (l) => l.targetGroupId === targetGroupId,
+      );
+      if (!attachment) continue;
+      for (const task of controller.liveTasks()) {
+        if (task.status !== "RUNNING" || task.desiredStatus !== "RUNNING") continue;
+        const socketPath = task.socketForPort(attachment.containerPort);
+        if (socketPath) targets.push({ taskId: task.id, socketPath });
+      }
+    }
+    return targets;
   }
 
   #tick(): void {
@@ -205,30 +217,19 @@ export class Runtime implements ControlPlaneView {
     return this.#serviceStatus(controller);
   }
 
-  taskMetadata(taskId: string): TaskMetadata | undefined {
-    for (const controller of this.controllers) {
-      const task = controller.tasks.get(taskId);
-      if (task) return task.metadata();
-    }
-    return undefined;
-  }
-
   execTarget(taskOrService: string): { taskId: string; holderPid: number } {
-    const running = this.controllers.flatMap((c) => c.liveTasks()).filter((t) => t.sandbox);
-    const byTask = running.filter((t) => t.id.startsWith(taskOrService));
-    const candidates =
-      byTask.length > 0
-        ? byTask
-        : this.findService(taskOrService)
-            .liveTasks()
-            .filter((t) => t.sandbox);
+    const live = this.controllers.flatMap((c) => c.liveTasks());
+    const byTask = live.filter((t) => t.id.startsWith(taskOrService));
+    const candidates = (
+      byTask.length > 0 ? byTask : this.findService(taskOrService).liveTasks()
+    ).filter((t) => t.holderPid !== undefined);
     const task = candidates.find((t) => t.status === "RUNNING") ?? candidates[0];
-    if (!task?.sandbox) {
+    if (task?.holderPid === undefined) {
       throw new UsageError(
         `No running task matches "${taskOrService}". Run \`ecs-local ps\` to see the tasks.`,
       );
     }
-    return { taskId: task.id, holderPid: task.sandbox.holderPid };
+    return { taskId: task.id, holderPid: task.holderPid };
   }
 
   followLogs(filter: { service?: string }, onLine: (line: string) => void): () => void {
@@ -290,27 +291,4 @@ export function startOrder(controllers: readonly ServiceController[]): ServiceCo
   };
   for (const c of controllers) visit(c);
   return out;
-}
-
-/** Every client alias of the namespace with its address, and the egress listeners for them. */
-export function namespaceAliases(services: readonly Service[]): {
-  entries: HostEntry[];
-  egress: EgressSpec[];
-} {
-  const connected = services.flatMap((s) => s.serviceConnect?.services ?? []);
-  const entries = assignAliasAddresses(
-    connected.flatMap((s) => s.clientAliases.map((a) => a.dnsName)),
-  );
-  const addressOf = new Map(entries.map((e) => [e.name, e.ip]));
-  const egress = connected.flatMap((s) =>
-    s.clientAliases.map((alias) => ({
-      address: addressOf.get(alias.dnsName.toLowerCase()) as string,
-      port: alias.port,
-      discoveryName: s.discoveryName,
-      protocol: s.appProtocol === "http" ? ("http" as const) : ("tcp" as const),
-      perRequestTimeoutMs: s.perRequestTimeoutMs,
-      idleTimeoutMs: s.idleTimeoutMs,
-    })),
-  );
-  return { entries, egress };
 }

@@ -6,8 +6,6 @@ export interface ControlPlaneView {
   status(): RunStatus;
   /** Sets a service's desired count, as `aws ecs update-service --desired-count` does. */
   scale(service: string, desiredCount: number): ServiceStatus;
-  /** Task metadata v4 documents for a task, or undefined when the task is unknown. */
-  taskMetadata(taskId: string): TaskMetadata | undefined;
   /** The holder process whose namespaces `exec` enters. */
   execTarget(taskOrService: string): { taskId: string; holderPid: number };
   /** Subscribes to log lines (`<service>/<task> | <line>`); returns the unsubscribe call. */
@@ -46,9 +44,4 @@ export interface TaskStatusView {
   readonly exitCodes: Readonly<Record<string, number | null>>;
   /** Cloud Map instance address: the ingress socket per port name. */
   readonly sockets: Readonly<Record<string, string>>;
-}
-
-export interface TaskMetadata {
-  readonly task: Record<string, unknown>;
-  readonly containers: Readonly<Record<string, Record<string, unknown>>>;
 }

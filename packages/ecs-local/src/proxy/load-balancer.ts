@@ -7,12 +7,12 @@ import {
 } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import type { Clock } from "../control/time-scale.js";
 import { ListenerPortError } from "../errors.js";
 import type { Listener, TargetGroup } from "../model/types.js";
-import { forwardHttp, sendProxyError } from "../proxy/http-forward.js";
-import { RoundRobin } from "../proxy/round-robin.js";
-import { UpstreamPool } from "../proxy/upstream-pool.js";
-import type { ServiceController } from "./service-controller.js";
+import { forwardHttp, sendProxyError } from "./http-forward.js";
+import { pickTargetGroup } from "./listener-rules.js";
+import { RoundRobin } from "./round-robin.js";
 import {
   foldTargetHealth,
   INITIAL_TARGET,
@@ -20,18 +20,27 @@ import {
   routableTargets,
   type TargetHealthState,
 } from "./target-health.js";
-import type { Clock } from "./time-scale.js";
+import { UpstreamPool } from "./upstream-pool.js";
+
+/** A task registered in a target group, reached through its ingress socket. */
+export interface TargetRegistration {
+  readonly taskId: string;
+  readonly socketPath: string;
+}
+
+/**
+ * Who is registered in each target group. ECS registers a service's RUNNING tasks in its
+ * target groups and deregisters them as they stop; the control plane answers this.
+ */
+export interface TargetSource {
+  registeredTargets(targetGroupId: string): readonly TargetRegistration[];
+}
 
 /**
  * How long one forwarded exchange may take: the ALB's default idle timeout (60 s), applied
  * here to the whole exchange, which is stricter for responses that stream for longer.
  */
 const ALB_IDLE_TIMEOUT_MS = 60_000;
-
-/** Host port for a listener port: 80 → 8080 by default; others as given or unchanged. */
-export function hostPortFor(listenerPort: number, overrides: ReadonlyMap<number, number>): number {
-  return overrides.get(listenerPort) ?? (listenerPort < 1024 ? listenerPort + 8000 : listenerPort);
-}
 
 /** How often a target still in `initial` is probed (ecs-local's start interval for targets). */
 const INITIAL_PROBE_MS = 250;
@@ -44,31 +53,6 @@ interface Target {
   probing: boolean;
 }
 
-/** Which target group a request goes to: the first matching rule by priority, else the default. */
-export function pickTargetGroup(
-  listener: Listener,
-  path: string,
-  host: string,
-): string | undefined {
-  const rules = [...listener.rules].sort((a, b) => a.priority - b.priority);
-  for (const rule of rules) {
-    const pathOk =
-      rule.pathPatterns.length === 0 || rule.pathPatterns.some((p) => globMatch(p, path));
-    const hostOk =
-      rule.hostHeaders.length === 0 || rule.hostHeaders.some((h) => globMatch(h, host));
-    if (pathOk && hostOk) return rule.targetGroupId;
-  }
-  return listener.defaultTargetGroupId;
-}
-
-function globMatch(pattern: string, value: string): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${source}$`, "i").test(value);
-}
-
 /**
  * An ALB listener on 127.0.0.1: target-group health checks against each task's ingress
  * socket, round robin over healthy targets, and fail-open when none is healthy.
@@ -77,7 +61,7 @@ export class LoadBalancerListener {
   readonly hostPort: number;
   readonly #listener: Listener;
   readonly #groups: ReadonlyMap<string, TargetGroup>;
-  readonly #controllers: readonly ServiceController[];
+  readonly #source: TargetSource;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #targets = new Map<string, Map<string, Target>>();
@@ -89,14 +73,14 @@ export class LoadBalancerListener {
   constructor(options: {
     listener: Listener;
     targetGroups: readonly TargetGroup[];
-    controllers: readonly ServiceController[];
+    targets: TargetSource;
     hostPort: number;
     clock: Clock;
     logger: Logger;
   }) {
     this.#listener = options.listener;
     this.#groups = new Map(options.targetGroups.map((g) => [g.origin.logicalId, g]));
-    this.#controllers = options.controllers;
+    this.#source = options.targets;
     this.hostPort = options.hostPort;
     this.#clock = options.clock;
     this.#log = options.logger.child({ listener: options.listener.port });
@@ -134,20 +118,13 @@ export class LoadBalancerListener {
     });
   }
 
-  /** Registers running tasks and forgets stopped ones, keeping the health of the rest. */
+  /** Takes in newly registered targets and forgets departed ones, keeping the health of the rest. */
   #syncTargets(groupId: string): Target[] {
     const known = this.#targets.get(groupId) ?? new Map<string, Target>();
     this.#targets.set(groupId, known);
-    const current = new Map<string, string>();
-    for (const controller of this.#controllers) {
-      const attachment = controller.service.loadBalancers.find((l) => l.targetGroupId === groupId);
-      if (!attachment) continue;
-      for (const task of controller.liveTasks()) {
-        if (task.status !== "RUNNING" || task.desiredStatus !== "RUNNING") continue;
-        const socketPath = task.socketForPort(attachment.containerPort);
-        if (socketPath) current.set(task.id, socketPath);
-      }
-    }
+    const current = new Map(
+      this.#source.registeredTargets(groupId).map((t) => [t.taskId, t.socketPath] as const),
+    );
     const departed = [...known.keys()].filter((id) => !current.has(id));
     for (const id of departed) known.delete(id);
     if (departed.length > 0) {
