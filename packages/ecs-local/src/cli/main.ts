@@ -65,9 +65,10 @@ async function main(argv: string[]): Promise<void> {
   const rest = dashDash === -1 ? [] : argv.slice(dashDash + 1);
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(own);
+    parsed = parse(joinNegativeValues(own));
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+    const first = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    throw new UsageError(`${first} Run \`ecs-local --help\` for the usage.`);
   }
   const [verb, ...positionals] = parsed.positionals;
   if (parsed.values.version) {
@@ -82,6 +83,25 @@ async function main(argv: string[]): Promise<void> {
   if (!load) throw new UsageError(`Unknown command "${verb}".\n\n${USAGE}`);
   const command = await load();
   await command.run({ positionals, rest, values: parsed.values });
+}
+
+const VALUE_OPTIONS = new Set(["--time-scale", "--listener-port", "-c", "--context"]);
+
+/**
+ * `--time-scale -1` as `--time-scale=-1`: parseArgs refuses a value that starts with a dash,
+ * but the flag's own check gives the clearer message ("must be a positive number").
+ */
+function joinNegativeValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    if (VALUE_OPTIONS.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 function parse(args: string[]) {
