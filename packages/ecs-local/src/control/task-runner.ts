@@ -361,6 +361,9 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     await this.#metadataServer?.close();
     this.#abort.abort();
     await this.#sandbox?.close();
+    // A process's last output can arrive after its exit: end the logs once every pipe closed.
+    const children = [sidecar, ...this.#containers.map((c) => c.process)];
+    await Promise.all(children.map((child) => child && outputClosed(child, 2_000)));
     for (const stream of this.#logStreams) stream.end();
     this.#setStatus("STOPPED");
   }
@@ -369,6 +372,8 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     const stream = createWriteStream(join((this.#sandbox as TaskSandbox).dir, `${name}.log`), {
       flags: "a",
     });
+    // A full disk or a removed run folder loses log lines, never the control plane.
+    stream.on("error", (err) => this.#log.warn({ err, log: name }, "cannot write a task log"));
     this.#logStreams.push(stream);
     return stream;
   }
@@ -429,6 +434,21 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   systemCpuNanos(): number {
     return systemCpuNanos();
   }
+}
+
+/** Resolves once the child's stdout and stderr have closed, or after `timeoutMs`. */
+function outputClosed(child: ChildProcess, timeoutMs: number): Promise<void> {
+  const open = [child.stdout, child.stderr].filter(
+    (stream) => stream !== null && !stream.destroyed && !stream.readableEnded,
+  );
+  if (open.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    void once(child, "close").then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /**
