@@ -22,6 +22,12 @@ export interface AppStackProps extends StackProps {
    * @default the repository's `app/` folder
    */
   readonly appDirectory?: string;
+  /**
+   * The ECS cluster's name. A fixed name, as the walk-through gives it, means one copy of the
+   * stack per account and region; pass another to deploy a second one.
+   * @default "ecs-web-app-cluster"
+   */
+  readonly clusterName?: string;
 }
 
 /** Ports are part of the contract between the services, so they live in one place. */
@@ -66,6 +72,7 @@ export class AppStack extends Stack {
 
     const cluster = new ecs.Cluster(this, "Cluster", {
       vpc,
+      clusterName: props.clusterName ?? "ecs-web-app-cluster",
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
     const namespace = cluster.addDefaultCloudMapNamespace({

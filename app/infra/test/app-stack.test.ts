@@ -41,6 +41,14 @@ describe("the log group and the cluster", () => {
       ServiceConnectDefaults: { Namespace: { "Fn::GetAtt": [namespaceId, "Arn"] } },
     });
   });
+
+  test("the cluster is named as in the walk-through, unless told otherwise", () => {
+    template.hasResourceProperties("AWS::ECS::Cluster", { ClusterName: "ecs-web-app-cluster" });
+    const other = Template.fromStack(
+      new AppStack(new App(), "Other", { clusterName: "second-copy" }),
+    );
+    other.hasResourceProperties("AWS::ECS::Cluster", { ClusterName: "second-copy" });
+  });
 });
 
 describe("the load balancer", () => {
