@@ -32,15 +32,10 @@ import {
   listContext,
   readDockerignore,
 } from "./build-context.js";
+import { mapCommandPaths } from "./container-paths.js";
 import { hostSearchPath } from "./container-process.js";
 import { parseDockerfile } from "./dockerfile-parse.js";
-import {
-  type ImagePlan,
-  mapCommandPaths,
-  PLAN_VERSION,
-  type PlanStep,
-  planImage,
-} from "./image-plan.js";
+import { type ImagePlan, PLAN_VERSION, type PlanStep, planImage } from "./image-plan.js";
 
 export interface PrepareImageOptions {
   /** The build context folder (the CDK image asset's directory). */
