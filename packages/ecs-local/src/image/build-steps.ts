@@ -25,15 +25,10 @@ import * as path from "node:path";
 import { BuildStepError, BuildStepFailedError, DockerfileError } from "../errors.js";
 import { pythonInterpreter } from "../sandbox/host-tools.js";
 import { describeExit, runProcess, succeeded } from "../sandbox/run-process.js";
-import {
-  type ContextEntry,
-  globToRegExp,
-  hashContext,
-  listContext,
-  readDockerignore,
-} from "./build-context.js";
+import { type ContextEntry, hashContext, listContext, readDockerignore } from "./build-context.js";
 import { mapCommandPaths } from "./container-paths.js";
 import { hostSearchPath } from "./container-process.js";
+import { globToRegExp } from "./copy-glob.js";
 import { parseDockerfile } from "./dockerfile-parse.js";
 import { type ImagePlan, PLAN_VERSION, type PlanStep, planImage } from "./image-plan.js";
 
