@@ -31,6 +31,7 @@ import { hostSearchPath } from "./container-process.js";
 import { globToRegExp } from "./copy-glob.js";
 import { parseDockerfile } from "./dockerfile-parse.js";
 import { type ImagePlan, PLAN_VERSION, type PlanStep, planImage } from "./image-plan.js";
+import { shellCommandLine, shellWord } from "./shell-words.js";
 
 export interface PrepareImageOptions {
   /** The build context folder (the CDK image asset's directory). */
@@ -323,7 +324,7 @@ async function runStepProcess(argv: readonly string[], o: StepRunOptions): Promi
     result.tail.length > 0
       ? `\nLast ${result.tail.length} lines of output:\n${result.tail.join("\n")}`
       : "";
-  const rerun = `cd ${quote(o.cwd)} && env PATH=${quote(o.env.PATH ?? "")} ${argv.map(quote).join(" ")}`;
+  const rerun = `cd ${shellWord(o.cwd)} && env PATH=${shellWord(o.env.PATH ?? "")} ${shellCommandLine(argv)}`;
   throw new BuildStepFailedError(
     o.step,
     result.exitCode,
@@ -331,11 +332,6 @@ async function runStepProcess(argv: readonly string[], o: StepRunOptions): Promi
     `${o.step} ${describeExit(result)} (in ${o.cwd}). ${o.fix}${output}\nTo rerun it by hand:\n  ${rerun}`,
     ...(result.spawnError ? [{ cause: result.spawnError }] : []),
   );
-}
-
-/** A word for `sh`, single-quoted unless it is plainly safe. */
-function quote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 const GLOB = /[*?[]/;

@@ -5,7 +5,7 @@
  */
 import type { Instruction } from "./dockerfile-parse.js";
 import { expand, splitWords } from "./dockerfile-words.js";
-import { shellQuote } from "./shell-words.js";
+import { shellCommandLine } from "./shell-words.js";
 
 /** Throws a DockerfileError naming the line, the problem and the fix. */
 export type Fail = (line: number, problem: string, fix: string) => never;
@@ -141,7 +141,7 @@ function parseRun(rest: string, ctx: InstructionContext): Instruction[] {
   const env = { ...ctx.vars };
   return [
     json
-      ? { kind: "run", line: ctx.line, form: "exec", command: json.map(shellQuote).join(" "), env }
+      ? { kind: "run", line: ctx.line, form: "exec", command: shellCommandLine(json), env }
       : { kind: "run", line: ctx.line, form: "shell", command: body, env },
   ];
 }

@@ -2,6 +2,12 @@
  * Words and variables of Dockerfile instructions other than RUN, as BuildKit's lexer reads
  * them: quotes group, the escape character escapes, `$VAR` / `${VAR}` / `${VAR:-default}` /
  * `${VAR:+alt}` expand (not inside single quotes). Pure.
+ *
+ * Our own lexer, not shell-quote: BuildKit's (frontend/dockerfile/shell/lex.go) is not a
+ * shell. It treats `; | & < > ( )` and `#` as plain characters (`ENV A=x;y` is one value,
+ * `COPY a#b ./` one path), has no `$'…'` quoting, takes spaces inside `${A:-a b}`, honours
+ * `# escape=` inside words, and keeps the legacy `ENV NAME rest of line` as one word;
+ * shell-quote splits, comments, decodes or throws on each of these.
  */
 
 /**

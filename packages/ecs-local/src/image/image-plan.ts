@@ -17,7 +17,7 @@ export { mapCommandPaths, resolveContainerPath } from "./container-paths.js";
 export { classifyRun, type RunClassification } from "./run-classification.js";
 
 /** Bumped whenever the meaning of a plan changes, so cached builds are not reused wrongly. */
-export const PLAN_VERSION = "ecs-local-image-plan/1";
+export const PLAN_VERSION = "ecs-local-image-plan/2";
 
 export type PlanStep =
   | {

@@ -3,6 +3,7 @@
  * package steps the host must stand in for (apt-get, apk, useradd, …), and which are unknown
  * and skipped, so a build never runs a tool we have not thought about. Pure.
  */
+import { simpleCommands } from "./shell-words.js";
 
 /** `host` steps run on this machine; the others are skipped with a notice. */
 export type RunClassification = "host" | "os-package" | "unknown";
@@ -78,17 +79,18 @@ export interface RunCommandClass {
 }
 
 /**
- * Classify a RUN command by the programs of its `&&`/`||`/`;`/`|` chain. One OS-package
- * program makes the whole chain "os-package" (its other parts, like `rm -rf
- * /var/lib/apt/lists/*`, only make sense after it); one unknown program makes it "unknown".
+ * Classify a RUN command by the programs of its simple commands: those of its
+ * `&&`/`||`/`;`/`|`/`&` chain, of subshells and of `$(…)`. One OS-package program makes the
+ * whole command "os-package" (its other parts, like `rm -rf /var/lib/apt/lists/*`, only make
+ * sense after it); one unknown program makes it "unknown".
  */
 export function classifyRun(command: string): RunCommandClass {
   const commands: string[] = [];
   const packages: string[] = [];
   let os = false;
   let unknown = false;
-  for (const segment of splitChain(command)) {
-    const simple = programOf(shellWords(segment));
+  for (const words of simpleCommands(command)) {
+    const simple = programOf(words);
     if (!simple) continue;
     commands.push(simple.program);
     if (OS_COMMANDS.has(simple.program)) {
@@ -152,76 +154,4 @@ export function skipNotice(
     `line ${line}: skipped \`${shown}\`: ${odd.length > 0 ? odd.map((c) => `\`${c}\``).join(", ") : "this command"} ` +
     "is not a step ecs-local runs on the host; if the app needs its result, produce it with npm/pip or commit it to the context"
   );
-}
-
-/** Split a shell command at `&&`, `||`, `;`, `|` and newlines that are outside quotes. */
-function splitChain(command: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quote: string | undefined;
-  for (let i = 0; i < command.length; i++) {
-    const c = command[i] as string;
-    if (quote) {
-      if (c === "\\" && quote === '"') {
-        cur += c + (command[i + 1] ?? "");
-        i++;
-        continue;
-      }
-      if (c === quote) quote = undefined;
-      cur += c;
-      continue;
-    }
-    if (c === "'" || c === '"') {
-      quote = c;
-      cur += c;
-      continue;
-    }
-    if (c === "\\") {
-      cur += c + (command[i + 1] ?? "");
-      i++;
-      continue;
-    }
-    if (c === ";" || c === "\n" || c === "|" || (c === "&" && command[i + 1] === "&")) {
-      out.push(cur);
-      cur = "";
-      if ((c === "&" || c === "|") && command[i + 1] === c) i++;
-      continue;
-    }
-    cur += c;
-  }
-  out.push(cur);
-  return out.map((s) => s.trim()).filter((s) => s !== "");
-}
-
-/** Words of one simple command (quotes removed, no expansion); enough to find program and args. */
-function shellWords(segment: string): string[] {
-  const words: string[] = [];
-  let word = "";
-  let inWord = false;
-  let quote: string | undefined;
-  for (let i = 0; i < segment.length; i++) {
-    const c = segment[i] as string;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else word += c;
-      continue;
-    }
-    if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === "\\") {
-      word += segment[i + 1] ?? "";
-      i++;
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = "";
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(word);
-  return words;
 }
