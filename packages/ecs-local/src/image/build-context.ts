@@ -1,87 +1,102 @@
 /**
- * The build context as Docker would send it: `.dockerignore` rules (a small matcher with
- * moby/patternmatcher semantics), the list of files that remain, and a content hash over them.
+ * The build context as Docker would send it: `.dockerignore` rules, the list of files that
+ * remain, and a content hash over them.
+ *
+ * Matching is @balena/dockerignore's (a port of moby's matcher: `filepath.Clean`, a leading `/`
+ * dropped, `*` and `?` within a segment, `**` across segments, parent folders, the last
+ * matching line wins). Reading the lines is ours, to match BuildKit where that port differs:
+ * see {@link parseDockerignore} and {@link toMatcherPattern}.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile, readlink } from "node:fs/promises";
 import * as path from "node:path";
+import dockerignore from "@balena/dockerignore";
+import { DockerfileError } from "../errors.js";
 
+/** One `.dockerignore` line that is a pattern. */
 export interface IgnoreRule {
+  /** The pattern as written, trimmed and without its `!`. */
   readonly pattern: string;
+  /** An exception (`!pattern`): matching paths are sent after all. */
   readonly negate: boolean;
-  readonly regex: RegExp;
-  /** Number of path segments, to test a pattern against a file's parent directories. */
-  readonly depth: number;
+  /** 1-based line in `.dockerignore`. */
+  readonly line: number;
 }
 
 /**
- * Parse `.dockerignore` text. Patterns are relative to the context root (a leading `/` is
- * dropped), so `*.log` matches only at the root and `**\/*.log` anywhere, as with Docker.
+ * Parse `.dockerignore` text, as BuildKit reads it: a UTF-8 BOM is dropped, a line is a
+ * comment only when `#` is its first character (` #x` is a pattern), whitespace around a
+ * pattern and after `!` is trimmed, blank lines are skipped. Throws {@link DockerfileError}
+ * for a pattern Docker would reject (a lone `!`, an unclosed `[`), naming the line.
  */
-export function parseDockerignore(text: string): IgnoreRule[] {
+export function parseDockerignore(text: string, fileName = ".dockerignore"): IgnoreRule[] {
   const rules: IgnoreRule[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    let line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const negate = line.startsWith("!");
-    if (negate) line = line.slice(1).trim();
-    const pattern = path.posix.normalize(line.replace(/^\/+/, "")).replace(/\/+$/, "");
-    if (pattern === "" || pattern === ".") continue;
-    rules.push({ pattern, negate, regex: globToRegExp(pattern), depth: pattern.split("/").length });
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  for (const [i, raw] of lines.entries()) {
+    if (raw.startsWith("#")) continue;
+    const trimmed = raw.trim();
+    if (trimmed === "") continue;
+    const negate = trimmed.startsWith("!");
+    const rule = { pattern: negate ? trimmed.slice(1).trim() : trimmed, negate, line: i + 1 };
+    checkRule(rule, fileName);
+    rules.push(rule);
   }
   return rules;
 }
 
 /** Whether `relPath` (posix, relative to the context) is excluded; the last matching rule wins. */
 export function isIgnored(rules: readonly IgnoreRule[], relPath: string): boolean {
-  let ignored = false;
-  const parts = relPath.split("/");
-  for (const rule of rules) {
-    let match = rule.regex.test(relPath);
-    // A pattern that names a directory excludes everything below it.
-    if (!match && parts.length > 1) {
-      for (let n = 1; n < parts.length && !match; n++)
-        match = rule.regex.test(parts.slice(0, n).join("/"));
-    }
-    if (match) ignored = !rule.negate;
-  }
-  return ignored;
+  return ignoreMatcher(rules)(relPath);
 }
 
-/** `*` and `?` stay within one segment, `**` spans any number, `[...]` is a class, `\` escapes. */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === "*") {
-      if (glob[i + 1] === "*") {
-        i++;
-        if (glob[i + 1] === "/") {
-          i++;
-          re += "(?:.*/)?";
-        } else re += ".*";
-      } else re += "[^/]*";
-    } else if (c === "?") re += "[^/]";
-    else if (c === "[") {
-      const close = glob.indexOf("]", i + 1);
-      if (close < 0) re += "\\[";
-      else {
-        re += `[${glob
-          .slice(i + 1, close)
-          .replace(/^!/, "^")
-          .replace(/\\/g, "\\\\")}]`;
-        i = close;
-      }
-    } else if (c === "\\" && i + 1 < glob.length) {
-      re += escapeRegExp(glob[i + 1] as string);
+/**
+ * A function that tells whether a context path is excluded by `rules`; build it once to test
+ * many paths (the patterns are compiled once).
+ */
+export function ignoreMatcher(rules: readonly IgnoreRule[]): (relPath: string) => boolean {
+  // Case-sensitive, as Docker is on Linux (the library's default ignores case).
+  const matcher = dockerignore.default({ ignorecase: false }).add(rules.map(toMatcherPattern));
+  return (relPath) => matcher.ignores(relPath);
+}
+
+/**
+ * The line as the library should read it. Two fixes keep it to BuildKit's behaviour
+ * (moby/patternmatcher):
+ * - moby escapes `+ ( ) | { }` before building its regular expression, so `c++` or
+ *   `notes(1).txt` name themselves; the library escapes only `.` and `$`, so we escape the
+ *   rest (a character already escaped with `\` stays as it is). A leading `#` of a pattern
+ *   (` #x`) is escaped too, or the library would take the trimmed line for a comment.
+ * - moby matches a pattern that starts with `**` not followed by `/` (`**.log`) as a plain
+ *   suffix of the path, at any depth; the library would only match a name that is exactly
+ *   `.log`. Rewritten as `**` / `*.log`, it matches what moby matches.
+ */
+export function toMatcherPattern(rule: IgnoreRule): string {
+  let pattern = "";
+  for (let i = 0; i < rule.pattern.length; i++) {
+    const c = rule.pattern[i] as string;
+    if (c === "\\") {
+      pattern += rule.pattern.slice(i, i + 2);
       i++;
-    } else re += escapeRegExp(c);
+    } else if ("+()|{}".includes(c) || (c === "#" && i === 0)) pattern += `\\${c}`;
+    else pattern += c;
   }
-  return new RegExp(`^${re}$`);
+  if (/^\*\*[^/*?[\]\\][^*?[\]\\]*$/.test(rule.pattern)) pattern = `**/*${pattern.slice(2)}`;
+  return rule.negate ? `!${pattern}` : pattern;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+/** Compile the rule once so a bad pattern fails here, with its line, not while listing files. */
+function checkRule(rule: IgnoreRule, fileName: string): void {
+  const fail = (problem: string): never => {
+    throw new DockerfileError(
+      `${fileName} line ${rule.line}: ${problem} Fix or remove the line; Docker rejects it too.`,
+    );
+  };
+  if (rule.negate && rule.pattern === "") fail("`!` has no pattern after it.");
+  try {
+    ignoreMatcher([rule])("probe");
+  } catch (err) {
+    fail(`pattern \`${rule.pattern}\` is not valid (${(err as Error).message}).`);
+  }
 }
 
 export interface ContextEntry {
@@ -93,7 +108,8 @@ export interface ContextEntry {
 /** Read `<contextDir>/.dockerignore` (none → no rules). */
 export async function readDockerignore(contextDir: string): Promise<IgnoreRule[]> {
   try {
-    return parseDockerignore(await readFile(path.join(contextDir, ".dockerignore"), "utf8"));
+    const file = path.join(contextDir, ".dockerignore");
+    return parseDockerignore(await readFile(file, "utf8"), file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
@@ -106,6 +122,7 @@ export async function listContext(
   rules: readonly IgnoreRule[],
 ): Promise<ContextEntry[]> {
   const out: ContextEntry[] = [];
+  const ignores = ignoreMatcher(rules);
   // Without negations an ignored directory can be skipped whole; with them, a file below
   // it may be re-included, so we must look inside.
   const hasNegation = rules.some((r) => r.negate);
@@ -113,7 +130,7 @@ export async function listContext(
     const dirents = await readdir(path.join(contextDir, rel), { withFileTypes: true });
     for (const d of dirents) {
       const p = rel === "" ? d.name : `${rel}/${d.name}`;
-      const ignored = isIgnored(rules, p);
+      const ignored = ignores(p);
       if (d.isDirectory()) {
         if (ignored && !hasNegation) continue;
         if (!ignored) out.push({ path: p, type: "dir" });

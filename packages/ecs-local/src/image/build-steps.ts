@@ -8,39 +8,18 @@
  * written, except what npm and pip keep in their caches under the user's HOME.
  */
 import { existsSync } from "node:fs";
-import {
-  copyFile,
-  cp,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  readlink,
-  rm,
-  stat,
-  symlink,
-  writeFile,
-} from "node:fs/promises";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { BuildStepError, BuildStepFailedError, DockerfileError } from "../errors.js";
+import { BuildStepFailedError, DockerfileError } from "../errors.js";
 import { pythonInterpreter } from "../sandbox/host-tools.js";
 import { describeExit, runProcess, succeeded } from "../sandbox/run-process.js";
-import {
-  type ContextEntry,
-  globToRegExp,
-  hashContext,
-  listContext,
-  readDockerignore,
-} from "./build-context.js";
+import { type ContextEntry, hashContext, listContext, readDockerignore } from "./build-context.js";
+import { mapCommandPaths } from "./container-paths.js";
 import { hostSearchPath } from "./container-process.js";
+import { copyFromContext, copyFromStage } from "./copy-steps.js";
 import { parseDockerfile } from "./dockerfile-parse.js";
-import {
-  type ImagePlan,
-  mapCommandPaths,
-  PLAN_VERSION,
-  type PlanStep,
-  planImage,
-} from "./image-plan.js";
+import { type ImagePlan, PLAN_VERSION, type PlanStep, planImage } from "./image-plan.js";
+import { shellCommandLine, shellWord } from "./shell-words.js";
 
 export interface PrepareImageOptions {
   /** The build context folder (the CDK image asset's directory). */
@@ -333,7 +312,7 @@ async function runStepProcess(argv: readonly string[], o: StepRunOptions): Promi
     result.tail.length > 0
       ? `\nLast ${result.tail.length} lines of output:\n${result.tail.join("\n")}`
       : "";
-  const rerun = `cd ${quote(o.cwd)} && env PATH=${quote(o.env.PATH ?? "")} ${argv.map(quote).join(" ")}`;
+  const rerun = `cd ${shellWord(o.cwd)} && env PATH=${shellWord(o.env.PATH ?? "")} ${shellCommandLine(argv)}`;
   throw new BuildStepFailedError(
     o.step,
     result.exitCode,
@@ -341,133 +320,4 @@ async function runStepProcess(argv: readonly string[], o: StepRunOptions): Promi
     `${o.step} ${describeExit(result)} (in ${o.cwd}). ${o.fix}${output}\nTo rerun it by hand:\n  ${rerun}`,
     ...(result.spawnError ? [{ cause: result.spawnError }] : []),
   );
-}
-
-/** A word for `sh`, single-quoted unless it is plainly safe. */
-function quote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-}
-
-const GLOB = /[*?[]/;
-
-/** COPY/ADD from the build context, seeing only what `.dockerignore` lets through. */
-async function copyFromContext(
-  step: Extract<PlanStep, { kind: "copy" }>,
-  ctx: StepContext,
-): Promise<void> {
-  const byPath = new Map(ctx.entries.map((e) => [e.path, e] as const));
-  const items: { rel: string; type: ContextEntry["type"] }[] = [];
-  let wildcard = false;
-  for (const source of step.sources) {
-    const rel = path.posix.normalize(source.replace(/^\/+/, "")).replace(/\/+$/, "");
-    if (rel === "." || rel === "") {
-      items.push({ rel: "", type: "dir" });
-    } else if (GLOB.test(rel)) {
-      wildcard = true;
-      const re = globToRegExp(rel);
-      for (const e of ctx.entries) if (re.test(e.path)) items.push({ rel: e.path, type: e.type });
-    } else {
-      const e = byPath.get(rel);
-      if (e) items.push({ rel, type: e.type });
-      else if (ctx.entries.some((x) => x.path.startsWith(`${rel}/`)))
-        items.push({ rel, type: "dir" });
-      else throw copyNotFound(step, source, ctx.contextDir);
-    }
-  }
-  if (items.length === 0) throw copyNotFound(step, step.sources.join(" "), ctx.contextDir);
-  const destIsDir =
-    step.dest.endsWith("/") ||
-    wildcard ||
-    items.length > 1 ||
-    items[0]?.type === "dir" ||
-    (await isDirectory(path.join(ctx.root, step.dest)));
-  const destHost = path.join(ctx.root, step.dest);
-  for (const item of items) {
-    if (item.type === "dir") {
-      const prefix = item.rel === "" ? "" : `${item.rel}/`;
-      await mkdir(destHost, { recursive: true });
-      for (const e of ctx.entries) {
-        if (!e.path.startsWith(prefix)) continue;
-        await copyEntry(
-          path.join(ctx.contextDir, e.path),
-          path.join(destHost, e.path.slice(prefix.length)),
-          e.type,
-        );
-      }
-    } else {
-      const target = destIsDir ? path.join(destHost, path.posix.basename(item.rel)) : destHost;
-      await copyEntry(path.join(ctx.contextDir, item.rel), target, item.type);
-    }
-  }
-}
-
-function copyNotFound(
-  step: Extract<PlanStep, { kind: "copy" }>,
-  source: string,
-  contextDir: string,
-): BuildStepError {
-  return new BuildStepError(
-    `Dockerfile line ${step.line}: COPY source "${source}" is not in the build context ${contextDir} ` +
-      "(or .dockerignore excludes it). Create it, fix the path, or adjust .dockerignore.",
-  );
-}
-
-async function copyEntry(from: string, to: string, type: ContextEntry["type"]): Promise<void> {
-  if (type === "dir") {
-    await mkdir(to, { recursive: true });
-    return;
-  }
-  await mkdir(path.dirname(to), { recursive: true });
-  await rm(to, { force: true, recursive: true });
-  if (type === "symlink") await symlink(await readlink(from), to);
-  else await copyFile(from, to);
-}
-
-/** COPY --from=<stage>: source paths are container paths inside that stage's folder. */
-async function copyFromStage(
-  step: Extract<PlanStep, { kind: "copy" }>,
-  fromRoot: string,
-  root: string,
-): Promise<void> {
-  const sources: string[] = [];
-  for (const source of step.sources) {
-    const abs = path.posix.normalize(`/${source}`);
-    if (GLOB.test(path.posix.basename(abs))) {
-      const dir = path.join(fromRoot, path.posix.dirname(abs));
-      const re = globToRegExp(path.posix.basename(abs));
-      const names = existsSync(dir) ? await readdir(dir) : [];
-      for (const n of names) if (re.test(n)) sources.push(path.join(dir, n));
-    } else {
-      const host = path.join(fromRoot, abs);
-      if (!(await lstat(host).catch(() => undefined))) {
-        throw new BuildStepError(
-          `Dockerfile line ${step.line}: COPY --from source "${source}" does not exist in that stage (${host}). ` +
-            "Check that an earlier step of that stage creates it.",
-        );
-      }
-      sources.push(host);
-    }
-  }
-  const destHost = path.join(root, step.dest);
-  const first = sources[0];
-  const destIsDir =
-    step.dest.endsWith("/") ||
-    sources.length !== 1 ||
-    (first !== undefined && (await isDirectory(first))) ||
-    (await isDirectory(destHost));
-  for (const src of sources) {
-    const srcIsDir = await isDirectory(src);
-    // A directory source copies its contents, as Docker does.
-    const target = srcIsDir
-      ? destHost
-      : destIsDir
-        ? path.join(destHost, path.basename(src))
-        : destHost;
-    await mkdir(srcIsDir ? target : path.dirname(target), { recursive: true });
-    await cp(src, target, { recursive: true, verbatimSymlinks: true, force: true });
-  }
-}
-
-async function isDirectory(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
 }

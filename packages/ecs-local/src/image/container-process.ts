@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { DockerfileError } from "../errors.js";
 import type { ContainerDefinition } from "../model/types.js";
 import type { PreparedImage } from "./build-steps.js";
-import { mapCommandPaths, resolveContainerPath } from "./image-plan.js";
+import { mapCommandPaths, resolveContainerPath } from "./container-paths.js";
 
 export interface ContainerProcess {
   readonly argv: string[];
