@@ -2,6 +2,7 @@
  * Which target group an ALB listener sends a request to, and which host port a listener
  * takes. Pure.
  */
+import { globToRegExp } from "../glob-pattern.js";
 import type { Listener } from "../model/types.js";
 
 /** Host port for a listener port: 80 → 8080 by default; others as given or unchanged. */
@@ -17,19 +18,16 @@ export function pickTargetGroup(
 ): string | undefined {
   const rules = [...listener.rules].sort((a, b) => a.priority - b.priority);
   for (const rule of rules) {
+    // The ALB compares paths case-sensitively and host names without case.
     const pathOk =
-      rule.pathPatterns.length === 0 || rule.pathPatterns.some((p) => globMatch(p, path));
+      rule.pathPatterns.length === 0 ||
+      rule.pathPatterns.some((p) => globToRegExp(p, { crossSlash: true }).test(path));
     const hostOk =
-      rule.hostHeaders.length === 0 || rule.hostHeaders.some((h) => globMatch(h, host));
+      rule.hostHeaders.length === 0 ||
+      rule.hostHeaders.some((h) =>
+        globToRegExp(h, { crossSlash: true, ignoreCase: true }).test(host.replace(/:\d+$/, "")),
+      );
     if (pathOk && hostOk) return rule.targetGroupId;
   }
   return listener.defaultTargetGroupId;
-}
-
-function globMatch(pattern: string, value: string): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${source}$`, "i").test(value);
 }

@@ -74,6 +74,8 @@ describe("listener rules", () => {
     ["/api/message", "localhost", "Api"],
     ["/api/admin/users", "localhost", "Admin"],
     ["/", "shop.example.com", "Host"],
+    ["/", "SHOP.Example.com:8080", "Host"],
+    ["/API/message", "localhost", "Default"],
   ];
   for (const [path, host, group] of table) {
     test(`${host}${path} → ${group}`, () => {
