@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { copyFile, cp, lstat, mkdir, readdir, readlink, rm, stat, symlink } from "node:fs/promises";
 import * as path from "node:path";
 import { BuildStepError } from "../errors.js";
-import type { ContextEntry } from "./build-context.js";
 import { globToRegExp } from "../glob-pattern.js";
+import type { ContextEntry } from "./build-context.js";
 import type { PlanStep } from "./image-plan.js";
 
 type CopyStep = Extract<PlanStep, { kind: "copy" }>;
