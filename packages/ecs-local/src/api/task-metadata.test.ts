@@ -28,7 +28,7 @@ function source(cpu: { nanos: number }): TaskMetadataSource {
   return {
     containers: () => new Map([[OWN, { DockerId: OWN, Name: "web" }]]),
     task: () => ({ TaskARN: "arn:aws:ecs:local-1:000000000000:task/c/0123", Containers: [] }),
-    usage: () => new Map([[OWN, usage(cpu.nanos)]]),
+    containerUsage: () => new Map([[OWN, usage(cpu.nanos)]]),
     systemCpuNanos: () => 1_000_000_000_000,
   };
 }

@@ -15,7 +15,7 @@ export interface TaskMetadataSource {
   containers(): ReadonlyMap<string, Readonly<Record<string, unknown>>>;
   task(): Readonly<Record<string, unknown>>;
   /** Usage of each container by DockerId; undefined while it does not run. */
-  usage(): ReadonlyMap<string, ContainerUsage | undefined>;
+  containerUsage(): ReadonlyMap<string, ContainerUsage | undefined>;
   /** Host CPU time since boot in ns (Docker's `system_cpu_usage`). */
   systemCpuNanos(): number;
 }
@@ -77,7 +77,7 @@ function statsOf(
   previous: Map<string, Sample>,
   now: Date,
 ): Record<string, unknown> {
-  const usage = source.usage().get(dockerId);
+  const usage = source.containerUsage().get(dockerId);
   if (!usage) return {};
   const sample: Sample = { usage, systemCpuNanos: source.systemCpuNanos(), at: now };
   const before = previous.get(dockerId);

@@ -27,7 +27,14 @@ import {
   type TaskSnapshot,
   taskDocument,
 } from "./task-documents.js";
-import type { HealthStatus, ServiceTask, TaskFactory, TaskInit, TaskStatus } from "./task-state.js";
+import type {
+  HealthStatus,
+  ServiceTask,
+  TaskFactory,
+  TaskInit,
+  TaskStatus,
+  TaskUsage,
+} from "./task-state.js";
 import type { Clock } from "./time-scale.js";
 
 /** What every task of a run shares; the factory closes over it. */
@@ -418,7 +425,22 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     return taskDocument(this.#snapshot());
   }
 
-  usage(): ReadonlyMap<string, ContainerUsage | undefined> {
+  /** The whole task's usage: its containers and its sidecar, summed over their processes. */
+  usage(): TaskUsage | undefined {
+    if (this.status !== "RUNNING") return undefined;
+    const roots = [this.#sidecar, ...this.#containers.map((c) => c.process)];
+    let memoryBytes = 0;
+    let cpuNanos = 0;
+    for (const child of roots) {
+      if (child?.pid === undefined || child.exitCode !== null) continue;
+      const used = processTreeUsage(child.pid);
+      memoryBytes += used.memoryBytes;
+      cpuNanos += used.cpuNanos;
+    }
+    return { memoryBytes, cpuNanos };
+  }
+
+  containerUsage(): ReadonlyMap<string, ContainerUsage | undefined> {
     return new Map(
       this.#init.taskDefinition.containers.map((definition) => {
         const running = this.#containers.find((c) => c.definition.name === definition.name);

@@ -32,6 +32,14 @@ export function isActive(task: TaskView): boolean {
   return task.desiredStatus === "RUNNING" && task.status !== "STOPPED";
 }
 
+/** What a task uses right now: all its containers and its Service Connect agent together. */
+export interface TaskUsage {
+  /** Memory in use, in bytes, as the ECS agent counts it (page cache excluded). */
+  readonly memoryBytes: number;
+  /** CPU time used since the task started, in nanoseconds (a counter; rates come from deltas). */
+  readonly cpuNanos: number;
+}
+
 /**
  * One task as its service controller and the control plane use it. `TaskRunner` is the real
  * one (namespaces, sidecar, containers); tests of the control logic use an in-memory one.
@@ -50,6 +58,8 @@ export interface ServiceTask extends TaskView {
   readonly holderPid: number | undefined;
   /** The ingress socket of the port mapping on `containerPort`, if the task has one. */
   socketForPort(containerPort: number): string | undefined;
+  /** Its resource usage now, or undefined while it is not RUNNING. */
+  usage(): TaskUsage | undefined;
   /** Runs the task to RUNNING; a failure stops it with a reason, it never rejects. */
   start(): Promise<void>;
   /** Stops it in ECS's order. Single-flight; resolves once STOPPED. */

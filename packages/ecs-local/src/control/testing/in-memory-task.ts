@@ -9,6 +9,7 @@ import type {
   TaskFactory,
   TaskInit,
   TaskStatus,
+  TaskUsage,
 } from "../task-state.js";
 
 export class InMemoryTask implements ServiceTask {
@@ -24,6 +25,8 @@ export class InMemoryTask implements ServiceTask {
   readonly exitCodes: Record<string, number | null> = {};
   readonly sockets: Record<string, string>;
   readonly holderPid: number | undefined = undefined;
+  /** What `usage()` reports while RUNNING; tests set it. */
+  used: TaskUsage = { memoryBytes: 0, cpuNanos: 0 };
   readonly #init: TaskInit;
   readonly #hasHealthCheck: boolean;
   readonly #now: () => number;
@@ -48,6 +51,10 @@ export class InMemoryTask implements ServiceTask {
   get ready(): boolean {
     if (this.status !== "RUNNING" || this.desiredStatus !== "RUNNING") return false;
     return !this.#hasHealthCheck || this.health === "HEALTHY";
+  }
+
+  usage(): TaskUsage | undefined {
+    return this.status === "RUNNING" ? this.used : undefined;
   }
 
   socketForPort(containerPort: number): string | undefined {
