@@ -104,10 +104,12 @@ describe("buildModel on app/infra", { timeout: 180_000 }, () => {
       assert.ok(target, `no scalable target for ${name}`);
       assert.equal(target.minCapacity, 1);
       assert.equal(target.maxCapacity, 5);
+      assert.equal(target.resourceId, `service/ecs-web-app-cluster/${name}`);
       assert.deepEqual(
-        target.policies.map(({ origin: _origin, ...policy }) => policy),
+        target.policies.map(({ origin: _origin, name: _name, ...policy }) => policy),
         [
           {
+            kind: "TargetTracking",
             metric: "ECSServiceAverageMemoryUtilization",
             targetValue: 20,
             scaleInCooldownMs: 60_000,

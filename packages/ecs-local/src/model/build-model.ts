@@ -46,6 +46,7 @@ const EMULATED_TYPES = new Set([
   "AWS::ElasticLoadBalancingV2::TargetGroup",
   "AWS::ApplicationAutoScaling::ScalableTarget",
   "AWS::ApplicationAutoScaling::ScalingPolicy",
+  "AWS::CloudWatch::Alarm",
   "AWS::EC2::SecurityGroup",
   "AWS::EC2::SecurityGroupIngress",
   "AWS::EC2::SecurityGroupEgress",
@@ -92,7 +93,11 @@ export function buildModel(template: CfnTemplate, options: BuildModelOptions): M
     targetGroups: loadBalancing.targetGroups,
     dependsOnServices: serviceDependencies(entries),
   });
-  const scaling = readScaling(entries, ctx, services, clusters);
+  const scaling = readScaling(entries, ctx, {
+    services,
+    clusters,
+    targetGroups: loadBalancing.targetGroups,
+  });
 
   const skipped = new Set([...loadBalancing.skipped, ...scaling.skipped]);
   // A secret or parameter a container reads is emulated: its value comes from the template or
@@ -121,6 +126,7 @@ export function buildModel(template: CfnTemplate, options: BuildModelOptions): M
     targetGroups: loadBalancing.targetGroups,
     scaling: scaling.scaling,
     securityGroups,
+    notEmulatedFeatures: scaling.notEmulatedFeatures,
     notEmulated: [...counts]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([type, count]) => ({ type, count })),

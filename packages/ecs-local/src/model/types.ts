@@ -26,6 +26,14 @@ export interface Model {
   readonly securityGroups: readonly SecurityGroup[];
   /** Resource types present in the template that ecs-local does not emulate, with counts. */
   readonly notEmulated: readonly { readonly type: string; readonly count: number }[];
+  /**
+   * Features of emulated resources that ecs-local reads but does not emulate (a custom
+   * scaling metric, say), each said once at `up`.
+   */
+  readonly notEmulatedFeatures: readonly {
+    readonly constructPath: string;
+    readonly what: string;
+  }[];
 }
 
 export interface Cluster {
@@ -278,21 +286,108 @@ export interface ScalableTarget {
   readonly origin: Origin;
   /** Logical ID of the scaled ECS service. */
   readonly serviceId: string;
+  /** As Application Auto Scaling names it: `service/<cluster>/<service>`. */
+  readonly resourceId: string;
   readonly minCapacity: number;
   readonly maxCapacity: number;
-  readonly policies: readonly TargetTrackingPolicy[];
+  readonly policies: readonly ScalingPolicy[];
+  readonly scheduledActions: readonly ScheduledAction[];
+  /** `SuspendedState`: what Application Auto Scaling must not do for this target. */
+  readonly suspended: {
+    readonly dynamicScalingIn: boolean;
+    readonly dynamicScalingOut: boolean;
+    readonly scheduledScaling: boolean;
+  };
 }
 
+export type ScalingPolicy = TargetTrackingPolicy | StepScalingPolicy;
+
+/** The predefined metrics of target tracking for ECS services (§1.1 of the AWS reference). */
+export type PredefinedMetric =
+  | "ECSServiceAverageCPUUtilization"
+  | "ECSServiceAverageMemoryUtilization"
+  | "ECSServiceAverageCPUUtilizationHighResolution"
+  | "ECSServiceAverageMemoryUtilizationHighResolution"
+  | "ALBRequestCountPerTarget";
+
 export interface TargetTrackingPolicy {
+  readonly kind: "TargetTracking";
   readonly origin: Origin;
-  readonly metric:
-    | "ECSServiceAverageCPUUtilization"
-    | "ECSServiceAverageMemoryUtilization"
-    | "ALBRequestCountPerTarget";
+  /** `PolicyName`, as activities and alarms name it. */
+  readonly name: string;
+  readonly metric: PredefinedMetric;
+  /** For ALBRequestCountPerTarget: the target group (logical ID) its ResourceLabel names. */
+  readonly targetGroupId?: string;
   readonly targetValue: number;
   readonly scaleInCooldownMs: number;
   readonly scaleOutCooldownMs: number;
   readonly disableScaleIn: boolean;
+}
+
+export interface StepAdjustment {
+  /** Bounds on (metric − alarm threshold); absent means unbounded. Lower inclusive. */
+  readonly lower?: number;
+  readonly upper?: number;
+  readonly adjustment: number;
+}
+
+export interface StepScalingPolicy {
+  readonly kind: "StepScaling";
+  readonly origin: Origin;
+  readonly name: string;
+  readonly adjustmentType: "ChangeInCapacity" | "PercentChangeInCapacity" | "ExactCapacity";
+  readonly steps: readonly StepAdjustment[];
+  readonly cooldownMs: number;
+  readonly aggregation: "Average" | "Minimum" | "Maximum";
+  /** For PercentChangeInCapacity: change at least this many tasks. */
+  readonly minAdjustmentMagnitude?: number;
+  /** The CloudWatch alarms whose actions name this policy. */
+  readonly alarms: readonly MetricAlarm[];
+}
+
+/** A metric ecs-local computes, by what it is about. */
+export type EmulatedMetric =
+  | {
+      readonly namespace: "AWS/ECS";
+      readonly name: "CPUUtilization" | "MemoryUtilization";
+      /** Logical ID of the service. */
+      readonly serviceId: string;
+    }
+  | {
+      readonly namespace: "AWS/ApplicationELB";
+      readonly name: "RequestCountPerTarget" | "RequestCount";
+      readonly targetGroupId: string;
+    };
+
+export type ComparisonOperator =
+  | "GreaterThanThreshold"
+  | "GreaterThanOrEqualToThreshold"
+  | "LessThanThreshold"
+  | "LessThanOrEqualToThreshold";
+
+export interface MetricAlarm {
+  readonly origin: Origin;
+  readonly name: string;
+  readonly metric: EmulatedMetric;
+  readonly statistic: "Average" | "Sum" | "Minimum" | "Maximum" | "SampleCount";
+  readonly periodMs: number;
+  readonly threshold: number;
+  readonly comparison: ComparisonOperator;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+}
+
+export interface ScheduledAction {
+  readonly name: string;
+  /** `at(2026-01-01T00:00:00)`, `rate(5 minutes)` or `cron(0 18 * * ? *)`. */
+  readonly schedule: string;
+  readonly minCapacity?: number;
+  readonly maxCapacity?: number;
+  /** Milliseconds since the epoch. */
+  readonly startTime?: number;
+  readonly endTime?: number;
+  /** IANA zone for `at` and `cron`; UTC when absent. */
+  readonly timezone?: string;
 }
 
 export interface SecurityGroup {

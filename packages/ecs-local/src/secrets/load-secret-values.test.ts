@@ -44,6 +44,7 @@ function modelOf(container: Partial<ContainerDefinition>): Model {
     scaling: [],
     securityGroups: [],
     notEmulated: [],
+    notEmulatedFeatures: [],
   };
 }
 

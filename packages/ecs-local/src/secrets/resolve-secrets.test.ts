@@ -56,6 +56,7 @@ function model(
     scaling: [],
     securityGroups: [],
     notEmulated: [],
+    notEmulatedFeatures: [],
   };
 }
 

@@ -131,6 +131,7 @@ export function model(specs: readonly ServiceSpec[], extra: Partial<Model> = {})
     scaling: [],
     securityGroups: [],
     notEmulated: [],
+    notEmulatedFeatures: [],
     ...extra,
   };
 }
