@@ -12,8 +12,41 @@ export interface ControlPlaneView {
   followLogs(filter: { service?: string }, onLine: (line: string) => void): () => void;
   /** Recent log lines, oldest first. */
   recentLogs(filter: { service?: string }): string[];
+  /** Service events (in ECS's words) and scaling activities, oldest first. */
+  events(filter: { service?: string }): RunEvent[];
+  /** Subscribes to new events; returns the unsubscribe call. */
+  followEvents(filter: { service?: string }, onEvent: (event: RunEvent) => void): () => void;
+  /** What each RUNNING task used in the last sample. */
+  usage(): TaskUsageView[];
   /** Starts an orderly shutdown; resolves when everything has stopped. */
   shutdown(reason: string): Promise<void>;
+}
+
+export interface RunEvent {
+  /** ISO time. */
+  readonly at: string;
+  readonly service: string;
+  /** `service`: the ECS scheduler's events; `scaling`: Application Auto Scaling's activities. */
+  readonly kind: "service" | "scaling";
+  readonly message: string;
+}
+
+export interface TaskUsageView {
+  readonly service: string;
+  readonly taskId: string;
+  readonly cpuUnits: number;
+  readonly memoryMiB: number;
+  readonly reservedCpuUnits: number;
+  readonly reservedMemoryMiB: number;
+}
+
+export interface PolicyStatusView {
+  readonly policy: string;
+  readonly kind: string;
+  readonly metric: string;
+  readonly target?: number;
+  readonly value?: number;
+  readonly alarms: readonly { readonly name: string; readonly state: string }[];
 }
 
 export interface RunStatus {
@@ -32,6 +65,14 @@ export interface ServiceStatus {
   readonly aliases: readonly string[];
   readonly tasks: readonly TaskStatusView[];
   readonly events: readonly string[];
+  /** Cloud Map instances per discovery name the service registers. */
+  readonly cloudMap: readonly { readonly discoveryName: string; readonly instances: number }[];
+  /** Application Auto Scaling of the service, when it has a scalable target. */
+  readonly scaling?: {
+    readonly minCapacity: number;
+    readonly maxCapacity: number;
+    readonly policies: readonly PolicyStatusView[];
+  };
 }
 
 export interface TaskStatusView {

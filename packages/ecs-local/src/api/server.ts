@@ -71,6 +71,22 @@ export class ApiServer {
       res.on("close", unsubscribe);
       return;
     }
+    if (method === "GET" && url.pathname === "/v1/events") {
+      const filter = { service: url.searchParams.get("service") ?? undefined };
+      const events = this.#view.events(filter);
+      if (url.searchParams.get("follow") !== "1") return sendJson(res, 200, events);
+      // One JSON event per line, the history first, then each new one as it happens.
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      for (const event of events) res.write(`${JSON.stringify(event)}\n`);
+      const unsubscribe = this.#view.followEvents(filter, (event) =>
+        res.write(`${JSON.stringify(event)}\n`),
+      );
+      res.on("close", unsubscribe);
+      return;
+    }
+    if (method === "GET" && url.pathname === "/v1/usage") {
+      return sendJson(res, 200, this.#view.usage());
+    }
     if (method === "POST" && url.pathname === "/v1/down") {
       sendJson(res, 202, { stopping: true });
       void this.#view.shutdown("ecs-local down");

@@ -12,7 +12,9 @@ Usage:
                                      --fresh synthesizes even when nothing changed
   ecs-local doctor [--fix] [--with flask,haproxy,…]
                                      check (and with --fix install) what this machine needs
-  ecs-local ps                       services, tasks, health and addresses
+  ecs-local ps                       services, tasks, health, addresses, scaling
+  ecs-local events [service] [-f]    service events and scaling activities, newest last
+  ecs-local top [--once]             each task's CPU and memory against its size, live
   ecs-local logs [service] [-f]      container output, task-prefixed
   ecs-local exec <service|task> [-- cmd ...]
                                      run a command inside a task's namespaces (default: sh)
@@ -37,6 +39,8 @@ const commands: Record<string, () => Promise<{ run: (args: CommandArgs) => Promi
   scale: () => import("./commands/scale.js"),
   down: () => import("./commands/down.js"),
   doctor: () => import("./commands/doctor.js"),
+  events: () => import("./commands/events.js"),
+  top: () => import("./commands/top.js"),
 };
 
 export interface CommandArgs {
@@ -56,6 +60,7 @@ export interface CommandArgs {
     readonly fresh?: boolean;
     readonly fix?: boolean;
     readonly with?: string[];
+    readonly once?: boolean;
   };
 }
 
@@ -121,6 +126,7 @@ function parse(args: string[]) {
       fresh: { type: "boolean" },
       fix: { type: "boolean" },
       with: { type: "string", multiple: true },
+      once: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

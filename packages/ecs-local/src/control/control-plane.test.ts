@@ -83,6 +83,7 @@ describe("the control plane", () => {
         aliases: ["backend-service.local:5000"],
         tasks: ["RUNNING"],
         events: undefined,
+        cloudMap: [{ discoveryName: "backend-service", instances: 1 }],
       },
     );
   });

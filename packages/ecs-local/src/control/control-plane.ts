@@ -1,5 +1,11 @@
 import type { Logger } from "pino";
-import type { ControlPlaneView, RunStatus, ServiceStatus } from "../api/control-plane-view.js";
+import type {
+  ControlPlaneView,
+  RunEvent,
+  RunStatus,
+  ServiceStatus,
+  TaskUsageView,
+} from "../api/control-plane-view.js";
 import { UsageError } from "../errors.js";
 import type { Model } from "../model/types.js";
 import { hostPortFor } from "../proxy/listener-rules.js";
@@ -9,6 +15,8 @@ import {
   type TargetSource,
 } from "../proxy/load-balancer.js";
 import { Registry } from "./registry.js";
+import type { ScalingActivity } from "./scaling/autoscaler.js";
+import { ScalingLoop } from "./scaling/scaling-loop.js";
 import { ServiceController } from "./service-controller.js";
 import type { TaskFactory } from "./task-state.js";
 import type { Clock } from "./time-scale.js";
@@ -27,6 +35,8 @@ export interface ControlPlaneOptions {
   readonly onEvent: (line: string) => void;
   /** How often every service is reconciled even without a change. @default 200 */
   readonly tickMs?: number;
+  /** Real milliseconds, for metrics and scaling. @default Date.now */
+  readonly now?: () => number;
 }
 
 const LOG_HISTORY = 500;
@@ -39,7 +49,10 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
   readonly controllers: ServiceController[];
   readonly listeners: LoadBalancerListener[];
   readonly registry: Registry;
+  /** Metrics and Application Auto Scaling. */
+  readonly scaling: ScalingLoop;
   readonly #options: ControlPlaneOptions;
+  readonly #eventFollowers = new Set<{ service?: string; onEvent: (e: RunEvent) => void }>();
   readonly #logLines: string[] = [];
   readonly #logFollowers = new Set<{ service?: string; onLine: (line: string) => void }>();
   #timer?: NodeJS.Timeout;
@@ -76,6 +89,13 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         // A task that became healthy may unblock a dependent service: look again now, not
         // at the next tick.
         onTaskChange: () => this.#queueTick(),
+        onServiceEvent: (event) =>
+          this.#publish({
+            at: new Date(event.at).toISOString(),
+            service: service.name,
+            kind: "service",
+            message: event.message,
+          }),
       });
     });
     this.listeners = model.loadBalancers.flatMap((lb) =>
@@ -91,11 +111,27 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
           }),
       ),
     );
+    this.scaling = new ScalingLoop({
+      model,
+      controllers: this.controllers,
+      listeners: this.listeners,
+      clock: options.clock,
+      onDesiredCount: () => this.#queueTick(),
+      ...(options.now ? { now: options.now } : {}),
+      onActivity: (activity) => {
+        const event = scalingEvent(activity);
+        options.onEvent(
+          `${new Date(activity.startTime).toISOString()} ${event.service}: ${event.message}`,
+        );
+        this.#publish(event);
+      },
+    });
   }
 
   async start(): Promise<void> {
     await Promise.all(this.listeners.map((l) => l.start()));
     this.#timer = setInterval(() => this.#tick(), this.#options.tickMs ?? 200);
+    this.scaling.start();
     this.#tick();
   }
 
@@ -136,6 +172,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         return dependency?.steady(this.#targetHealthy) ?? true;
       });
       controller.tick(ready);
+      controller.noteSteadiness(controller.steady(this.#targetHealthy));
     }
   }
 
@@ -204,7 +241,55 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         exitCodes: { ...t.exitCodes },
         sockets: { ...t.sockets },
       })),
+      cloudMap: (controller.service.serviceConnect?.services ?? []).map((s) => ({
+        discoveryName: s.discoveryName,
+        instances: this.registry.instances(s.discoveryName).length,
+      })),
+      ...this.#scalingStatus(controller.service.name),
     };
+  }
+
+  #scalingStatus(service: string): Pick<ServiceStatus, "scaling"> {
+    const bounds = this.scaling.autoscaler.bounds(service);
+    if (!bounds) return {};
+    return { scaling: { ...bounds, policies: this.scaling.policyStatus(service) } };
+  }
+
+  events(filter: { service?: string }): RunEvent[] {
+    const name = filter.service ? this.findService(filter.service).service.name : undefined;
+    const service = this.controllers
+      .filter((c) => name === undefined || c.service.name === name)
+      .flatMap((c) =>
+        c.serviceEvents.map(
+          (e): RunEvent => ({
+            at: new Date(e.at).toISOString(),
+            service: c.service.name,
+            kind: "service",
+            message: e.message,
+          }),
+        ),
+      );
+    const scaling = this.scaling.autoscaler.activities(name).map(scalingEvent);
+    return [...service, ...scaling].sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  followEvents(filter: { service?: string }, onEvent: (event: RunEvent) => void): () => void {
+    const follower = {
+      service: filter.service ? this.findService(filter.service).service.name : undefined,
+      onEvent,
+    };
+    this.#eventFollowers.add(follower);
+    return () => this.#eventFollowers.delete(follower);
+  }
+
+  #publish(event: RunEvent): void {
+    for (const follower of this.#eventFollowers) {
+      if (!follower.service || follower.service === event.service) follower.onEvent(event);
+    }
+  }
+
+  usage(): TaskUsageView[] {
+    return [...this.scaling.usage];
   }
 
   scale(service: string, desiredCount: number): ServiceStatus {
@@ -256,6 +341,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
       this.#shutdownReason = reason;
       this.#options.onEvent(`stopping (${reason}): draining tasks`);
       clearInterval(this.#timer);
+      this.scaling.close();
       const order = startOrder(this.controllers).reverse();
       for (const controller of order) await controller.stopAll(reason);
       await Promise.all(this.listeners.map((l) => l.close()));
@@ -291,4 +377,24 @@ export function startOrder(controllers: readonly ServiceController[]): ServiceCo
   };
   for (const c of controllers) visit(c);
   return out;
+}
+
+/** A scaling activity as one line of `events`: status, description, cause, reasons. */
+function scalingEvent(activity: ScalingActivity): RunEvent {
+  const reasons = (activity.notScaledReasons ?? [])
+    .map((r) => {
+      const limit = r.maxCapacity ?? r.minCapacity ?? r.currentCapacity;
+      return limit === undefined ? r.code : `${r.code} (${limit})`;
+    })
+    .join(", ");
+  const message =
+    activity.statusCode === "Successful"
+      ? `${activity.description} ${activity.statusMessage ?? ""} Cause: ${activity.cause}`
+      : `Not scaled: ${reasons}. Cause: ${activity.cause}`;
+  return {
+    at: new Date(activity.startTime).toISOString(),
+    service: activity.serviceName,
+    kind: "scaling",
+    message: message.replace(/\s+/g, " ").trim(),
+  };
 }

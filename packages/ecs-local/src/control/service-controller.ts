@@ -19,6 +19,8 @@ export interface ServiceControllerOptions {
   readonly onLog: (line: string) => void;
   /** Called after any task of the service changed state, so others can react at once. */
   readonly onTaskChange?: () => void;
+  /** Called with each scheduler event as ECS words it. */
+  readonly onServiceEvent?: (event: ServiceEvent) => void;
   /** @default Date.now */
   readonly now?: () => number;
   /**
@@ -32,16 +34,30 @@ export interface ServiceControllerOptions {
 /** Stopped tasks kept for `ps`, as ECS shows recently stopped tasks. */
 const STOPPED_TASKS_KEPT = 5;
 const EVENTS_KEPT = 50;
+/** ECS's console shows a service's latest 100 events. */
+const SERVICE_EVENTS_KEPT = 100;
 
 /**
  * Keeps one service at its desired count: runs the pure reconcile step on every tick and
  * applies the plan. Each service has its own controller; they share nothing but the registry.
  */
+/** A service event in the words of the ECS scheduler (`describe-services` `events`). */
+export interface ServiceEvent {
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  readonly message: string;
+}
+
 export class ServiceController {
   readonly service: Service;
+  readonly taskDefinition: TaskDefinition;
   desiredCount: number;
   readonly tasks = new Map<string, ServiceTask>();
+  /** ecs-local's own narrative lines, for `up`'s output and `ps`. */
   readonly events: string[] = [];
+  /** The scheduler's events as ECS words them, oldest first. */
+  readonly serviceEvents: ServiceEvent[] = [];
+  #steady = false;
   #consecutiveFailures = 0;
   #lastFailureAt?: number;
   #lastPlanText = "";
@@ -51,6 +67,7 @@ export class ServiceController {
 
   constructor(options: ServiceControllerOptions) {
     this.service = options.service;
+    this.taskDefinition = options.taskDefinition;
     this.desiredCount = options.service.desiredCount;
     this.#options = options;
     this.#log = options.logger.child({ service: options.service.name });
@@ -84,14 +101,48 @@ export class ServiceController {
     const text = formatPlan(plan);
     if (text !== "" && text !== this.#lastPlanText) this.#log.debug({ plan: text }, "plan");
     this.#lastPlanText = text;
+    const started: string[] = [];
+    const stopped: string[] = [];
     for (const op of plan) {
-      if (op.type === "StartTask") this.#startTask(op.cause);
-      else if (op.type === "StopTask") void this.tasks.get(op.taskId)?.stop(op.cause, op.failed);
+      if (op.type === "StartTask") started.push(this.#startTask(op.cause));
+      else if (op.type === "StopTask") {
+        void this.tasks.get(op.taskId)?.stop(op.cause, op.failed);
+        stopped.push(op.taskId);
+      }
+    }
+    const name = this.service.name;
+    const list = (ids: string[]) => ids.map((id) => `(task ${id})`).join(" ");
+    if (stopped.length > 0) {
+      this.#serviceEvent(
+        `(service ${name}) has stopped ${stopped.length} running tasks: ${list(stopped)}.`,
+      );
+    }
+    if (started.length > 0) {
+      this.#serviceEvent(
+        `(service ${name}) has started ${started.length} tasks: ${list(started)}.`,
+      );
     }
     return plan;
   }
 
-  #startTask(cause: string): void {
+  /**
+   * Told after each tick whether the service is steady; the change to steady is an event, as
+   * ECS reports "has reached a steady state".
+   */
+  noteSteadiness(steady: boolean): void {
+    if (steady && !this.#steady) {
+      this.#serviceEvent(`(service ${this.service.name}) has reached a steady state.`);
+    }
+    this.#steady = steady;
+  }
+
+  #serviceEvent(message: string): void {
+    this.serviceEvents.push({ at: this.#now(), message });
+    if (this.serviceEvents.length > SERVICE_EVENTS_KEPT) this.serviceEvents.shift();
+    this.#options.onServiceEvent?.({ at: this.#now(), message });
+  }
+
+  #startTask(cause: string): string {
     const id = randomBytes(16).toString("hex");
     const task = this.#options.createTask({
       id,
@@ -103,6 +154,7 @@ export class ServiceController {
     this.tasks.set(id, task);
     this.#event(`started task ${id.slice(0, 8)} (${cause})`);
     void task.start();
+    return id;
   }
 
   #onTaskChange(task: ServiceTask): void {

@@ -68,6 +68,7 @@ export class LoadBalancerListener {
   readonly #pool = new UpstreamPool();
   readonly #pickers = new Map<string, RoundRobin<Target>>();
   readonly #abort = new AbortController();
+  #requestCounts = new Map<string, number>();
   #server?: Server;
 
   constructor(options: {
@@ -116,6 +117,26 @@ export class LoadBalancerListener {
       const target = this.#syncTargets(groupId).find((t) => t.taskId === taskId);
       return target === undefined || target.health.status === "healthy";
     });
+  }
+
+  /** The target groups this listener forwards to, by logical ID. */
+  get targetGroupIds(): readonly string[] {
+    return [...this.#groups.keys()];
+  }
+
+  /** How many targets of a group pass their health checks now (ALB's HealthyHostCount). */
+  healthyTargets(groupId: string): number {
+    return this.#syncTargets(groupId).filter((t) => t.health.status === "healthy").length;
+  }
+
+  /**
+   * Requests routed to each target group since the last call, then zero: what the metrics
+   * sampler reads as ALB RequestCount.
+   */
+  takeRequestCounts(): Map<string, number> {
+    const counts = this.#requestCounts;
+    this.#requestCounts = new Map();
+    return counts;
   }
 
   /** Takes in newly registered targets and forgets departed ones, keeping the health of the rest. */
@@ -215,6 +236,7 @@ export class LoadBalancerListener {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const groupId = pickTargetGroup(this.#listener, path, req.headers.host ?? "");
     if (!groupId) return sendProxyError(res, 503, "503 Service Temporarily Unavailable");
+    this.#requestCounts.set(groupId, (this.#requestCounts.get(groupId) ?? 0) + 1);
     const picker = this.#pickers.get(groupId) ?? new RoundRobin<Target>();
     this.#pickers.set(groupId, picker);
     const target = picker.pick(routableTargets(this.#syncTargets(groupId)));

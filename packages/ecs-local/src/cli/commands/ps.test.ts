@@ -17,6 +17,24 @@ test("ps shows each service, its tasks, their health, addresses and why they sto
         healthyCount: 1,
         aliases: ["backend-container.local:5000"],
         events: [],
+        cloudMap: [{ discoveryName: "backend-container", instances: 1 }],
+        scaling: {
+          minCapacity: 1,
+          maxCapacity: 5,
+          policies: [
+            {
+              policy: "memory",
+              kind: "TargetTracking",
+              metric: "ECSServiceAverageMemoryUtilization",
+              target: 20,
+              value: 23.44,
+              alarms: [
+                { name: "TargetTracking-service/c/backend-service-AlarmHigh-0a1b", state: "ALARM" },
+                { name: "TargetTracking-service/c/backend-service-AlarmLow-2c3d", state: "OK" },
+              ],
+            },
+          ],
+        },
         tasks: [
           {
             id: "aaaaaaaaaaaaaaaa",
@@ -46,6 +64,9 @@ test("ps shows each service, its tasks, their health, addresses and why they sto
       "load balancer  http://127.0.0.1:8080/",
       "",
       "backend-service  desired 1  running 1  healthy 1  aliases backend-container.local:5000",
+      "  Cloud Map: backend-container 1 instance(s)",
+      "  scaling: 1..5 tasks",
+      "    TargetTracking ECSServiceAverageMemoryUtilization: 23.4 (target 20); AlarmHigh ALARM, AlarmLow OK",
       "  aaaaaaaaaaaa  RUNNING      HEALTHY",
       "      backend → /run/tasks/aaaa/backend.sock",
       "  bbbbbbbbbbbb  STOPPED      UNKNOWN  stopped: Essential container in task exited (backend: exit code 1)  exit backend=1",

@@ -1,4 +1,4 @@
-import type { RunStatus } from "../../api/control-plane-view.js";
+import type { PolicyStatusView, RunStatus } from "../../api/control-plane-view.js";
 import type { CommandArgs } from "../main.js";
 import { callApi, findRun, stateDirFrom } from "../run-client.js";
 
@@ -6,6 +6,16 @@ export async function run(args: CommandArgs): Promise<void> {
   const state = findRun(stateDirFrom(args.values));
   const status = await callApi<RunStatus>(state, "/v1/status");
   process.stdout.write(formatStatus(status));
+}
+
+/** `memory 23.4 % (target 20) AlarmHigh ALARM, AlarmLow OK`: a policy's metric against its target. */
+function formatPolicy(policy: PolicyStatusView): string {
+  const value = policy.value === undefined ? "no data yet" : policy.value.toFixed(1);
+  const target = policy.target === undefined ? "" : ` (target ${policy.target})`;
+  const alarms = policy.alarms
+    .map((a) => `${a.name.replace(/^TargetTracking-.*-(Alarm\w+)-.*$/, "$1")} ${a.state}`)
+    .join(", ");
+  return `${policy.kind} ${policy.metric}: ${value}${target}${alarms ? `; ${alarms}` : ""}`;
 }
 
 /** The `ps` table: one block per service, one line per task. */
@@ -18,6 +28,14 @@ export function formatStatus(status: RunStatus): string {
       `${service.name}  desired ${service.desiredCount}  running ${service.runningCount}  healthy ${service.healthyCount}` +
         (service.aliases.length ? `  aliases ${service.aliases.join(", ")}` : ""),
     );
+    if (service.cloudMap.length > 0) {
+      const names = service.cloudMap.map((c) => `${c.discoveryName} ${c.instances} instance(s)`);
+      lines.push(`  Cloud Map: ${names.join(", ")}`);
+    }
+    if (service.scaling) {
+      lines.push(`  scaling: ${service.scaling.minCapacity}..${service.scaling.maxCapacity} tasks`);
+      for (const policy of service.scaling.policies) lines.push(`    ${formatPolicy(policy)}`);
+    }
     for (const task of service.tasks) {
       const exits = Object.entries(task.exitCodes)
         .map(([name, code]) => `${name}=${code}`)

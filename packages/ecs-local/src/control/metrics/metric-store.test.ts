@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { EmulatedMetric } from "../../model/types.js";
+import { MetricStore, type TaskSample } from "./metric-store.js";
+
+const memory: EmulatedMetric = {
+  namespace: "AWS/ECS",
+  name: "MemoryUtilization",
+  serviceId: "Api",
+};
+const cpu: EmulatedMetric = { namespace: "AWS/ECS", name: "CPUUtilization", serviceId: "Api" };
+const task = (memoryMiB: number, cpuUnits = 0): TaskSample => ({
+  cpuUnits,
+  memoryMiB,
+  reservedCpuUnits: 256,
+  reservedMemoryMiB: 512,
+});
+
+test("service utilization is Σ used / Σ reserved over the period's samples (§1.2)", () => {
+  const store = new MetricStore();
+  // First minute: one task using 128 of 512 MiB, then two tasks using 64 each.
+  store.addServiceSample("Api", 5_000, [task(128, 256)]);
+  store.addServiceSample("Api", 45_000, [task(64, 64), task(64, 64)]);
+  const [minute] = store.datapoints(memory, "Average", 60_000, 1, 60_000);
+  assert.equal(minute, (100 * (128 + 128)) / (512 + 1024));
+  const [cpuMinute] = store.datapoints(cpu, "Average", 60_000, 1, 60_000);
+  assert.equal(cpuMinute, (100 * (256 + 128)) / (256 + 512));
+  assert.deepEqual(store.datapoints(memory, "Maximum", 60_000, 1, 60_000), [25]);
+  assert.deepEqual(store.datapoints(memory, "Minimum", 60_000, 1, 60_000), [12.5]);
+  assert.deepEqual(store.datapoints(memory, "SampleCount", 60_000, 1, 60_000), [1.5]);
+});
+
+test("only complete periods count, a period without a running task has no datapoint", () => {
+  const store = new MetricStore();
+  store.addServiceSample("Api", 10_000, [task(256)]);
+  store.addServiceSample("Api", 130_000, [task(128)]);
+  assert.deepEqual(store.datapoints(memory, "Average", 60_000, 3, 179_000), [
+    undefined,
+    50,
+    undefined,
+  ]);
+  assert.deepEqual(store.datapoints(memory, "Average", 60_000, 3, 180_000), [50, undefined, 25]);
+  store.addServiceSample("Api", 185_000, []);
+  assert.deepEqual(store.datapoints(memory, "Average", 60_000, 1, 240_000), [undefined]);
+});
+
+test("high-resolution periods of 20 s read single bins", () => {
+  const store = new MetricStore();
+  store.addServiceSample("Api", 21_000, [task(512)]);
+  store.addServiceSample("Api", 41_000, [task(256)]);
+  assert.deepEqual(store.datapoints(memory, "Average", 20_000, 2, 60_000), [100, 50]);
+});
+
+test("requests per target: the group's requests over its mean healthy targets; none without requests", () => {
+  const store = new MetricStore();
+  const perTarget: EmulatedMetric = {
+    namespace: "AWS/ApplicationELB",
+    name: "RequestCountPerTarget",
+    targetGroupId: "Web",
+  };
+  const total: EmulatedMetric = { ...perTarget, name: "RequestCount" };
+  store.addTargetGroupSample("Web", 1_000, 300, 2);
+  store.addTargetGroupSample("Web", 30_000, 300, 2);
+  store.addTargetGroupSample("Web", 70_000, 0, 2);
+  assert.deepEqual(store.datapoints(total, "Sum", 60_000, 2, 120_000), [600, undefined]);
+  assert.deepEqual(store.datapoints(perTarget, "Sum", 60_000, 1, 60_000), [300]);
+});
