@@ -8,13 +8,22 @@ export function describePlan(model: Model, listenerPorts: ReadonlyMap<number, nu
     const aliases = (service.serviceConnect?.services ?? [])
       .flatMap((s) => s.clientAliases.map((a) => `${a.dnsName}:${a.port}`))
       .join(", ");
+    const scaling = model.scaling.find((t) => t.serviceId === service.origin.logicalId);
+    const policies = (scaling?.policies ?? [])
+      .map((p) =>
+        p.kind === "TargetTracking" ? `${p.metric} ${p.targetValue}` : `step scaling ${p.name}`,
+      )
+      .join(", ");
     const deps = service.dependsOnServices
       .map((id) => model.services.find((s) => s.origin.logicalId === id)?.name ?? id)
       .join(", ");
     lines.push(
       `  service ${service.name}: ${service.desiredCount} task(s)` +
         (aliases ? `, Service Connect ${aliases}` : "") +
-        (deps ? `, after ${deps}` : ""),
+        (deps ? `, after ${deps}` : "") +
+        (scaling
+          ? `, scaling ${scaling.minCapacity}..${scaling.maxCapacity}${policies ? ` on ${policies}` : ""}`
+          : ""),
     );
   }
   for (const lb of model.loadBalancers) {
@@ -23,6 +32,9 @@ export function describePlan(model: Model, listenerPorts: ReadonlyMap<number, nu
         `  listener :${listener.port} → 127.0.0.1:${hostPortFor(listener.port, listenerPorts)}`,
       );
     }
+  }
+  for (const feature of model.notEmulatedFeatures) {
+    lines.push(`  not emulated: ${feature.constructPath}: ${feature.what}`);
   }
   if (model.notEmulated.length > 0) {
     lines.push(
