@@ -18,6 +18,11 @@ export interface AppStackProps extends StackProps {
    */
   readonly memoryTargetUtilizationPercent?: number;
   /**
+   * CPU utilisation (percent) a second target-tracking policy of each service aims for.
+   * @default no CPU policy, as in the walk-through
+   */
+  readonly cpuTargetUtilizationPercent?: number;
+  /**
    * Folder holding `backend/` and `frontend/` (each with its Dockerfile).
    * @default the repository's `app/` folder
    */
@@ -95,7 +100,19 @@ export class AppStack extends Stack {
       description: "Backend tasks: port 5000 from the frontend only",
     });
 
-    const shared = { cluster, namespace, logGroup, memoryTargetUtilizationPercent: memoryTarget };
+    const cpuTarget = props.cpuTargetUtilizationPercent;
+    if (cpuTarget !== undefined && !(cpuTarget > 0 && cpuTarget <= 100)) {
+      throw new Error(
+        `cpuTargetUtilizationPercent is ${cpuTarget}; it must be a percentage in (0, 100]. Pass a value such as 50, or leave it unset for memory tracking only.`,
+      );
+    }
+    const shared = {
+      cluster,
+      namespace,
+      logGroup,
+      memoryTargetUtilizationPercent: memoryTarget,
+      ...(cpuTarget === undefined ? {} : { cpuTargetUtilizationPercent: cpuTarget }),
+    };
     this.backend = new ConnectedService(this, "Backend", {
       ...shared,
       securityGroup: backendSecurityGroup,

@@ -30,6 +30,11 @@ export interface ConnectedServiceProps {
   /** Target memory utilisation (percent) for target-tracking scaling. */
   readonly memoryTargetUtilizationPercent: number;
   /**
+   * Target CPU utilisation (percent): a second target-tracking policy when set.
+   * @default no CPU policy
+   */
+  readonly cpuTargetUtilizationPercent?: number;
+  /**
    * Task size.
    * @default 256 CPU units, 512 MiB
    */
@@ -44,7 +49,8 @@ export interface ConnectedServiceProps {
 }
 
 /**
- * A task definition, its Fargate service with Service Connect, and memory target tracking.
+ * A task definition, its Fargate service with Service Connect, and memory target tracking
+ * (plus CPU target tracking when asked).
  * Both services of the app are built from this so they cannot drift apart.
  */
 export class ConnectedService extends Construct {
@@ -133,5 +139,12 @@ export class ConnectedService extends Construct {
       scaleInCooldown: Duration.seconds(60),
       scaleOutCooldown: Duration.seconds(60),
     });
+    if (props.cpuTargetUtilizationPercent !== undefined) {
+      scaling.scaleOnCpuUtilization("ScaleOnCpuUtilization", {
+        targetUtilizationPercent: props.cpuTargetUtilizationPercent,
+        scaleInCooldown: Duration.seconds(60),
+        scaleOutCooldown: Duration.seconds(60),
+      });
+    }
   }
 }

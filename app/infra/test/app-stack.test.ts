@@ -210,6 +210,25 @@ describe("autoscaling", () => {
     });
   });
 
+  test("a CPU target adds a second target-tracking policy to each service", () => {
+    const { template: withCpu } = synthesize({ cpuTargetUtilizationPercent: 50 });
+    const cpu = withCpu.findResources("AWS::ApplicationAutoScaling::ScalingPolicy", {
+      Properties: {
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+          PredefinedMetricSpecification: {
+            PredefinedMetricType: "ECSServiceAverageCPUUtilization",
+          },
+          TargetValue: 50,
+        }),
+      },
+    });
+    assert.equal(Object.keys(cpu).length, 2);
+    assert.throws(
+      () => synthesize({ cpuTargetUtilizationPercent: 150 }),
+      /cpuTargetUtilizationPercent is 150; it must be a percentage in \(0, 100\]/,
+    );
+  });
+
   test("a memory target outside (0, 100] is refused with the value in the message", () => {
     assert.throws(
       () => synthesize({ memoryTargetUtilizationPercent: 0 }),
