@@ -8,6 +8,7 @@ import {
   type TargetRegistration,
   type TargetSource,
 } from "../proxy/load-balancer.js";
+import { resourceAccounting } from "../sandbox/task-resources.js";
 import { Registry } from "./registry.js";
 import { ServiceController } from "./service-controller.js";
 import type { TaskFactory } from "./task-state.js";
@@ -27,6 +28,8 @@ export interface ControlPlaneOptions {
   readonly onEvent: (line: string) => void;
   /** How often every service is reconciled even without a change. @default 200 */
   readonly tickMs?: number;
+  /** How tasks are measured and limited, for the status. @default resourceAccounting().label */
+  readonly resources?: string;
 }
 
 const LOG_HISTORY = 500;
@@ -173,6 +176,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
     return {
       stackName: model.stackName,
       timeScale: this.#options.clock.timeScale,
+      resources: this.#options.resources ?? resourceAccounting().label,
       notEmulated: model.notEmulated,
       listeners: this.listeners.map((l) => ({
         port: l.hostPort,
