@@ -100,6 +100,16 @@ export function makeGroup(h: CgroupHierarchy, group: string): void {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
           throw cgroupError(`cannot make the cgroup ${dir}`, error);
         }
+        continue;
+      }
+      // Older kernels let a v1 memory group count only its own pages unless use_hierarchy
+      // is set; a task's group must count its containers'. Set while it has no children.
+      if (
+        h.version === "v1" &&
+        root === h.memory &&
+        readText(join(dir, "memory.use_hierarchy"))?.trim() === "0"
+      ) {
+        writeControl(dir, "memory.use_hierarchy", "1");
       }
     }
   }
@@ -119,7 +129,9 @@ export function enableControllers(dir: string, controllers: readonly string[]): 
     const why =
       code === "EBUSY"
         ? `it holds processes (pids ${readPids(dir).join(", ") || "none listed"}), and a v2 group with processes cannot pass controllers to child groups`
-        : `${code ?? error}`;
+        : code === "ENOENT"
+          ? `its cgroup.controllers lacks ${missing.join(" or ")}`
+          : "the kernel refused";
     throw cgroupError(
       `cannot enable ${missing.join(", ")} for the groups under ${dir}: ${why}`,
       error,

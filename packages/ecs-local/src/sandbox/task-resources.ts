@@ -72,7 +72,7 @@ export function accountingFor(support: CgroupSupport): ResourceAccounting {
   try {
     if (hierarchy.version === "v2") prepareV2Root(hierarchy);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = (error instanceof Error ? error.message : String(error)).replace(/\.$/, "");
     return procAccounting(
       `no cgroups: ${why}; usage comes from /proc sums and limits are not enforced`,
     );
