@@ -29,7 +29,7 @@ test("with cgroups a shell writes its pid to each group, then execs the command"
   );
 });
 
-/** The group of `pid` in the hierarchy mounted at `root`, from /proc/<pid>/cgroup. */
+/** The group of `pid` in a hierarchy (v1: the one with `controller`), from /proc/<pid>/cgroup. */
 function groupOf(pid: number, h: CgroupHierarchy, controller: "memory" | "cpuacct"): string {
   const lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
   const line =

@@ -88,31 +88,42 @@ export function groupExists(h: CgroupHierarchy, group: string): boolean {
  * controllers are enabled in each ancestor's `cgroup.subtree_control` first, from the root down.
  */
 export function makeGroup(h: CgroupHierarchy, group: string): void {
-  const parts = group.split("/").filter(Boolean);
   for (const root of rootsOf(h)) {
-    let dir = root;
-    for (const part of parts) {
-      if (h.version === "v2") enableControllers(dir, h.controllers);
-      dir = join(dir, part);
-      try {
-        mkdirSync(dir);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-          throw cgroupError(`cannot make the cgroup ${dir}`, error);
-        }
-        continue;
-      }
-      // Older kernels let a v1 memory group count only its own pages unless use_hierarchy
-      // is set; a task's group must count its containers'. Set while it has no children.
-      if (
-        h.version === "v1" &&
-        root === h.memory &&
-        readText(join(dir, "memory.use_hierarchy"))?.trim() === "0"
-      ) {
-        writeControl(dir, "memory.use_hierarchy", "1");
-      }
+    // Another run may remove an empty `ecs-local/` between our mkdirs: walk again.
+    for (let attempt = 1; !makePath(h, root, group); attempt++) {
+      if (attempt === 3)
+        throw new CgroupError(
+          `cannot make the cgroup ${join(root, group)}: a folder above it is missing, or keeps being removed by another run.`,
+        );
     }
   }
+}
+
+/** Makes each missing folder from `root` down to `group`; false if a parent vanished meanwhile. */
+function makePath(h: CgroupHierarchy, root: string, group: string): boolean {
+  let dir = root;
+  for (const part of group.split("/").filter(Boolean)) {
+    if (h.version === "v2") enableControllers(dir, h.controllers);
+    dir = join(dir, part);
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") continue;
+      if (code === "ENOENT") return false;
+      throw cgroupError(`cannot make the cgroup ${dir}`, error);
+    }
+    // Older kernels let a v1 memory group count only its own pages unless use_hierarchy
+    // is set; a task's group must count its containers'. Set while it has no children.
+    if (
+      h.version === "v1" &&
+      root === h.memory &&
+      readText(join(dir, "memory.use_hierarchy"))?.trim() === "0"
+    ) {
+      writeControl(dir, "memory.use_hierarchy", "1");
+    }
+  }
+  return true;
 }
 
 /** Writes `+memory +cpu` to a v2 group's `cgroup.subtree_control` unless already there. */

@@ -271,8 +271,7 @@ test("the run's group is named after its folder, under ecs-local/", () => {
   assert.notEqual(runGroup("/srv/app/.ecs-local/run"), runGroup("/srv/other/.ecs-local/run"));
 });
 
-test("a hierarchy's process-less test groups can be made and removed twice", async (t) => {
-  // makeGroup keeps what exists; removeGroup of a missing group is fine.
+test("making a group that exists and removing one that does not are fine", async (t) => {
   const h = hierarchy();
   const group = `ecs-local-test-${process.pid}-twice`;
   t.after(() => removeGroup(h, group));
