@@ -68,6 +68,16 @@ export class SandboxError extends EcsLocalError {
   }
 }
 
+/**
+ * A cgroup could not be made, limited or removed: the message names the group, the file and
+ * what to do (run as root for v1, delegate a v2 subtree, or measure from /proc instead).
+ */
+export class CgroupError extends EcsLocalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ECS_LOCAL_CGROUP", message, options);
+  }
+}
+
 /** The user asked for something the CLI cannot do as asked (bad flag, unknown service). */
 export class UsageError extends EcsLocalError {
   constructor(message: string) {

@@ -52,6 +52,11 @@ export interface PolicyStatusView {
 export interface RunStatus {
   readonly stackName: string;
   readonly timeScale: number;
+  /**
+   * How tasks are measured and limited: `cgroup v1 (limits enforced)`, `cgroup v2 (limits
+   * enforced)` or `/proc sums (no limits)`.
+   */
+  readonly resources: string;
   readonly services: readonly ServiceStatus[];
   readonly listeners: readonly { readonly port: number; readonly url: string }[];
   readonly notEmulated: readonly { readonly type: string; readonly count: number }[];

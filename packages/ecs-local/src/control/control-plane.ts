@@ -14,6 +14,7 @@ import {
   type TargetRegistration,
   type TargetSource,
 } from "../proxy/load-balancer.js";
+import { resourceAccounting } from "../sandbox/task-resources.js";
 import { Registry } from "./registry.js";
 import type { ScalingActivity } from "./scaling/autoscaler.js";
 import { ScalingLoop } from "./scaling/scaling-loop.js";
@@ -37,6 +38,8 @@ export interface ControlPlaneOptions {
   readonly tickMs?: number;
   /** Real milliseconds, for metrics and scaling. @default Date.now */
   readonly now?: () => number;
+  /** How tasks are measured and limited, for the status. @default resourceAccounting().label */
+  readonly resources?: string;
 }
 
 const LOG_HISTORY = 500;
@@ -210,6 +213,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
     return {
       stackName: model.stackName,
       timeScale: this.#options.clock.timeScale,
+      resources: this.#options.resources ?? resourceAccounting().label,
       notEmulated: model.notEmulated,
       listeners: this.listeners.map((l) => ({
         port: l.hostPort,

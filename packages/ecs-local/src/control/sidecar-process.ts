@@ -22,12 +22,15 @@ export async function startSidecar(options: {
   readonly command: (configPath: string) => string[];
   /** Where its log (pino JSON) goes. */
   readonly log: WriteStream;
+  /** The `cgroup.procs` files it starts in: the task's `ecs-service-connect` group. */
+  readonly cgroup?: readonly string[];
 }): Promise<ChildProcess> {
   const { sandbox, config, log } = options;
   const configPath = join(sandbox.dir, "sidecar.json");
   await writeFile(configPath, JSON.stringify(config, null, 1));
   const child = sandbox.spawn(options.command(configPath), {
     namespaces: "network",
+    ...(options.cgroup ? { cgroup: options.cgroup } : {}),
     env: { ...process.env, [READY_FD_ENV]: String(READY_FD) },
     stdio: ["ignore", "pipe", "pipe", "pipe"],
   });

@@ -12,12 +12,18 @@ import type { ContainerDefinition, TaskDefinition } from "../model/types.js";
 import { SIDECAR_DEFAULTS } from "../proxy/defaults.js";
 import type { EgressConfig, SidecarConfig } from "../proxy/sidecar-config.js";
 import type { HostEntry } from "../sandbox/hosts-file.js";
-import { type ContainerUsage, processTreeUsage, systemCpuNanos } from "../sandbox/process-usage.js";
+import { type ContainerUsage, systemCpuNanos } from "../sandbox/process-usage.js";
 import {
   metadataUri,
   TASK_METADATA_ADDRESS,
   TASK_METADATA_PORT,
 } from "../sandbox/task-addresses.js";
+import {
+  type RunResources,
+  runResources,
+  SIDECAR_GROUP,
+  type TaskResources,
+} from "../sandbox/task-resources.js";
 import { TaskSandbox } from "../sandbox/task-sandbox.js";
 import { type ContainerHealthState, foldHealth, INITIAL_HEALTH } from "./container-health.js";
 import { startSidecar } from "./sidecar-process.js";
@@ -68,12 +74,31 @@ export interface TaskRunContext {
     socketPath: string,
     source: TaskMetadataSource,
   ) => Promise<{ close(): Promise<void> }>;
+  /**
+   * How tasks are measured and limited: cgroups where this process may use them, else /proc
+   * sums. @default runResources for `runDir` (cgroups as `resourceAccounting()` decides)
+   */
+  readonly resources?: RunResources;
 }
 
 /** The factory of real tasks: namespaces, a sidecar, the containers' processes. */
 export function taskRunnerFactory(context: TaskRunContext): TaskFactory {
-  return (init) => new TaskRunner(init, context);
+  const resources =
+    context.resources ??
+    runResources({
+      runDir: context.runDir,
+      onLeftovers: (count) =>
+        context.logger.warn({ count }, "killed processes an earlier run left in its cgroups"),
+    });
+  const withResources = { ...context, resources };
+  return (init) => new TaskRunner(init, withResources);
 }
+
+/**
+ * ECS's stopped reason for a task whose container the kernel killed for memory (the
+ * container's exit code is then 137).
+ */
+export const OUT_OF_MEMORY_REASON = "OutOfMemoryError: Container killed due to memory usage";
 
 /** How often a container is checked during its start period, before its first success. */
 const START_INTERVAL_MS = 250;
@@ -82,6 +107,8 @@ interface RunningContainer {
   readonly definition: ContainerDefinition;
   readonly dockerId: string;
   readonly process: ChildProcess;
+  /** The `cgroup.procs` files of its groups: its health checks run there too. */
+  readonly cgroup: readonly string[];
   readonly startedAt: number;
   readonly exited: Promise<number | null>;
   health: ContainerHealthState;
@@ -106,16 +133,17 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   #sandbox?: TaskSandbox;
 
   readonly #init: TaskInit;
-  readonly #ctx: TaskRunContext;
+  readonly #ctx: TaskRunContext & { readonly resources: RunResources };
   readonly #log: Logger;
   readonly #containers: RunningContainer[] = [];
   readonly #logStreams: WriteStream[] = [];
   #sidecar?: ChildProcess;
+  #resources?: TaskResources;
   #metadataServer?: { close(): Promise<void> };
   #stopping?: Promise<void>;
   readonly #abort = new AbortController();
 
-  constructor(init: TaskInit, ctx: TaskRunContext) {
+  constructor(init: TaskInit, ctx: TaskRunContext & { readonly resources: RunResources }) {
     this.id = init.id;
     this.service = init.service.name;
     this.#init = init;
@@ -168,6 +196,12 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       hide: this.#ctx.hiddenPaths,
       signal: this.#abort.signal,
     });
+    // The task's group, with the task definition's memory and CPU, before anything of the
+    // task runs: each container and the sidecar start in a child group of it.
+    this.#resources = await this.#ctx.resources.openTask(this.id, {
+      memoryMiB: taskDefinition.memoryMiB,
+      cpuUnits: taskDefinition.cpu,
+    });
     if (this.#stopRequested()) return;
     this.#setStatus("PENDING");
 
@@ -183,7 +217,8 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       sandbox: this.#sandbox,
       config: this.#sidecarConfig(metadataSocket, serviceConnect),
       command: this.#ctx.sidecarCommand,
-      log: this.#openLog("ecs-service-connect"),
+      log: this.#openLog(SIDECAR_GROUP),
+      cgroup: this.#resources.enter(SIDECAR_GROUP),
     });
     if (this.#stopRequested()) return;
     taskDefinition.containers.forEach((definition, index) => {
@@ -240,10 +275,13 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
         AWS_DEFAULT_REGION: this.#ctx.region,
       },
     );
+    const resources = this.#resources as TaskResources;
+    const cgroup = resources.enter(definition.name, { memoryMiB: definition.memoryMiB });
     const child = sandbox.spawn(spec.argv, {
       env: spec.env,
       cwd: spec.cwd,
       stdio: ["ignore", "pipe", "pipe"],
+      cgroup,
     });
     const log = this.#openLog(definition.name);
     const prefix = `${this.service}/${this.id.slice(0, 8)} ${definition.name} |`;
@@ -266,6 +304,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       definition,
       dockerId,
       process: child,
+      cgroup,
       startedAt: Date.now(),
       exited,
       health: INITIAL_HEALTH,
@@ -273,10 +312,17 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     void exited.then((code) => {
       this.exitCodes[definition.name] = code;
       if (this.desiredStatus === "STOPPED") return;
-      this.#log.warn({ container: definition.name, exitCode: code }, "container exited");
+      // Read from the container's group: the kernel counts its OOM kills there.
+      const outOfMemory = resources.oomKilled(definition.name);
+      this.#log.warn(
+        { container: definition.name, exitCode: code, outOfMemory },
+        "container exited",
+      );
       if (definition.essential) {
         void this.stop(
-          `Essential container in task exited (${definition.name}: exit code ${code})`,
+          outOfMemory
+            ? OUT_OF_MEMORY_REASON
+            : `Essential container in task exited (${definition.name}: exit code ${code})`,
           true,
         );
       }
@@ -295,7 +341,11 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
         : check.command.slice(1);
     while (this.desiredStatus === "RUNNING" && !this.#abort.signal.aborted) {
       const result = await sandbox
-        .exec(argv, { timeoutMs: clock.scaled(check.timeoutMs, 2_000), env: process.env })
+        .exec(argv, {
+          timeoutMs: clock.scaled(check.timeoutMs, 2_000),
+          env: process.env,
+          cgroup: container.cgroup,
+        })
         .catch((error: unknown) => ({
           exitCode: null,
           stdout: "",
@@ -367,7 +417,15 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     }
     await this.#metadataServer?.close();
     this.#abort.abort();
-    await this.#sandbox?.close();
+    try {
+      await this.#sandbox?.close();
+    } finally {
+      // After the sandbox: a group goes once its processes have. Anything the sandbox missed
+      // is still in the group, and is killed there.
+      await this.#resources
+        ?.release()
+        .catch((err) => this.#log.warn({ err }, "cannot remove the task's cgroups"));
+    }
     // A process's last output can arrive after its exit: end the logs once every pipe closed.
     const children = [sidecar, ...this.#containers.map((c) => c.process)];
     await Promise.all(children.map((child) => child && outputClosed(child, 2_000)));
@@ -425,29 +483,32 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     return taskDocument(this.#snapshot());
   }
 
-  /** The whole task's usage: its containers and its sidecar, summed over their processes. */
+  /**
+   * The whole task's usage, containers and sidecar together: its cgroup's figures, else the
+   * sum over their process trees from /proc.
+   */
   usage(): TaskUsage | undefined {
-    if (this.status !== "RUNNING") return undefined;
-    const roots = [this.#sidecar, ...this.#containers.map((c) => c.process)];
-    let memoryBytes = 0;
-    let cpuNanos = 0;
-    for (const child of roots) {
-      if (child?.pid === undefined || child.exitCode !== null) continue;
-      const used = processTreeUsage(child.pid);
-      memoryBytes += used.memoryBytes;
-      cpuNanos += used.cpuNanos;
-    }
-    return { memoryBytes, cpuNanos };
+    if (this.status !== "RUNNING" || !this.#resources) return undefined;
+    const roots = [this.#sidecar, ...this.#containers.map((c) => c.process)]
+      .filter((child) => child?.pid !== undefined && child.exitCode === null)
+      .map((child) => child?.pid as number);
+    return this.#resources.usage(roots);
   }
 
   containerUsage(): ReadonlyMap<string, ContainerUsage | undefined> {
+    const resources = this.#resources;
     return new Map(
       this.#init.taskDefinition.containers.map((definition) => {
         const running = this.#containers.find((c) => c.definition.name === definition.name);
-        const live = running?.process.pid !== undefined && running.process.exitCode === null;
+        const live =
+          resources !== undefined &&
+          running?.process.pid !== undefined &&
+          running.process.exitCode === null;
         return [
           dockerIdOf(this.id, definition.name),
-          live ? processTreeUsage(running.process.pid as number) : undefined,
+          live
+            ? resources.containerUsage(definition.name, running.process.pid as number)
+            : undefined,
         ];
       }),
     );

@@ -69,3 +69,18 @@ test("unified host, unprivileged, with a delegated subtree: v2 in the user's own
   assert.equal(support.mode, "v2");
   assert.equal(support.v2Root, `/sys/fs/cgroup${own}`);
 });
+
+test("ECS_LOCAL_CGROUPS=off chooses /proc sums even where cgroups work", () => {
+  const support = chooseCgroups(
+    probe({
+      mounts: parseCgroupMounts(HYBRID),
+      writable: () => true,
+      turnedOffBy: "ECS_LOCAL_CGROUPS=off",
+    }),
+  );
+  assert.equal(support.mode, "none");
+  assert.equal(
+    support.summary,
+    "no cgroups: turned off by ECS_LOCAL_CGROUPS=off; usage comes from /proc sums and limits are not enforced",
+  );
+});

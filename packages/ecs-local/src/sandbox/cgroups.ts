@@ -3,6 +3,7 @@
  * cgroup v2 with the memory and cpu controllers where this process may create groups (root,
  * or a delegated subtree), else cgroup v1's memory and cpuacct hierarchies as root, else
  * none (measurements then come from /proc sums and limits are not enforced).
+ * `ECS_LOCAL_CGROUPS=off` chooses none on any machine.
  */
 import { accessSync, constants, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -49,10 +50,20 @@ export interface CgroupProbe {
   readonly writable: (dir: string) => boolean;
   /** This process's own v2 group (`0::/user.slice/…`), for a delegated subtree. */
   readonly ownV2Group: string | undefined;
+  /** Set when cgroups are turned off on purpose: the name and value of the setting. */
+  readonly turnedOffBy?: string;
 }
+
+/** The environment variable that turns cgroups off (`off`): /proc sums, no limits. */
+export const CGROUPS_ENV = "ECS_LOCAL_CGROUPS";
+
+const FALLBACK = "usage comes from /proc sums and limits are not enforced";
 
 /** Picks the hierarchy to use. Pure over the probe. */
 export function chooseCgroups(probe: CgroupProbe): CgroupSupport {
+  if (probe.turnedOffBy !== undefined) {
+    return { mode: "none", summary: `no cgroups: turned off by ${probe.turnedOffBy}; ${FALLBACK}` };
+  }
   const v2 = probe.mounts.find((m) => m.type === "cgroup2");
   if (v2) {
     const candidates = [v2.mountPoint];
@@ -88,7 +99,7 @@ export function chooseCgroups(probe: CgroupProbe): CgroupSupport {
     : "no usable cgroup hierarchy (v1 needs root, v2 needs a delegated subtree)";
   return {
     mode: "none",
-    summary: `no cgroups: ${why}; usage comes from /proc sums and limits are not enforced`,
+    summary: `no cgroups: ${why}; ${FALLBACK}`,
   };
 }
 
@@ -106,7 +117,9 @@ export function detectCgroups(): CgroupSupport {
   } catch {
     // no /proc: not Linux, and the sandbox probe says so
   }
+  const setting = process.env[CGROUPS_ENV];
   return chooseCgroups({
+    ...(setting === "off" ? { turnedOffBy: `${CGROUPS_ENV}=off` } : {}),
     mounts: parseCgroupMounts(mounts),
     ownV2Group: ownGroup,
     v2Controllers: (dir) => {

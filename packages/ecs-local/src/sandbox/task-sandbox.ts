@@ -10,6 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SandboxError } from "../errors.js";
+import { placedInCgroups } from "./cgroup-placement.js";
 import {
   findTool,
   NAMESPACE_FLAGS,
@@ -64,6 +65,11 @@ export interface SandboxSpawnOptions {
    * network namespaces, with the host's filesystem (the sidecar). @default "all"
    */
   readonly namespaces?: "all" | "network";
+  /**
+   * `cgroup.procs` files the process starts in (from `TaskResources.enter`), so it and all it
+   * forks are in its groups from the first instruction. @default [] (the caller's groups)
+   */
+  readonly cgroup?: readonly string[];
 }
 
 export interface SandboxExecOptions {
@@ -73,6 +79,8 @@ export interface SandboxExecOptions {
   readonly cwd?: string;
   /** Each of stdout and stderr is truncated to this many bytes. @default 65536 */
   readonly maxOutputBytes?: number;
+  /** As for {@link SandboxSpawnOptions.cgroup}: a health check runs in its container's groups. */
+  readonly cgroup?: readonly string[];
 }
 
 /** The outcome of {@link TaskSandbox.exec}; a failing or timed-out command is a value, not an error. */
@@ -244,19 +252,23 @@ export class TaskSandbox {
     if (argv.length === 0)
       throw new SandboxError(`Task ${this.taskId}: nothing to run (empty command).`);
     const cwd = options.cwd ?? process.cwd();
-    const child = spawn(
+    // The placement shell (if any) execs nsenter, and nsenter execs the program without
+    // forking (no --pid): child.pid is the program. Placement happens on the host's side,
+    // before the namespaces are entered.
+    const [file, ...args] = placedInCgroups(options.cgroup ?? [], [
       this.#nsenter,
-      // nsenter execs the program without forking (no --pid), so child.pid is the program.
-      [
-        "--target",
-        String(this.holderPid),
-        ...(options.namespaces === "network" ? NSENTER_NETWORK_FLAGS : NSENTER_FLAGS),
-        `--wd=${cwd}`,
-        "--",
-        ...argv,
-      ],
-      { env: options.env ?? process.env, stdio: options.stdio ?? "pipe", detached: true },
-    );
+      "--target",
+      String(this.holderPid),
+      ...(options.namespaces === "network" ? NSENTER_NETWORK_FLAGS : NSENTER_FLAGS),
+      `--wd=${cwd}`,
+      "--",
+      ...argv,
+    ]);
+    const child = spawn(file as string, args, {
+      env: options.env ?? process.env,
+      stdio: options.stdio ?? "pipe",
+      detached: true,
+    });
     this.#track(child);
     return child;
   }
@@ -277,7 +289,7 @@ export class TaskSandbox {
       throw new SandboxError(`Task ${this.taskId}: its sandbox is closed.`);
     const cwd = options.cwd ?? process.cwd();
     const result = await runProcess(
-      [
+      placedInCgroups(options.cgroup ?? [], [
         this.#nsenter,
         "--target",
         String(this.holderPid),
@@ -285,7 +297,7 @@ export class TaskSandbox {
         `--wd=${cwd}`,
         "--",
         ...argv,
-      ],
+      ]),
       {
         env: options.env ?? process.env,
         timeoutMs: options.timeoutMs,

@@ -7,6 +7,7 @@ test("ps shows each service, its tasks, their health, addresses and why they sto
   const status: RunStatus = {
     stackName: "Demo",
     timeScale: 10,
+    resources: "cgroup v1 (limits enforced)",
     notEmulated: [],
     listeners: [{ port: 8080, url: "http://127.0.0.1:8080/" }],
     services: [
@@ -61,6 +62,7 @@ test("ps shows each service, its tasks, their health, addresses and why they sto
     formatStatus(status),
     [
       "stack Demo (time scale 10)",
+      "resources: cgroup v1 (limits enforced)",
       "load balancer  http://127.0.0.1:8080/",
       "",
       "backend-service  desired 1  running 1  healthy 1  aliases backend-container.local:5000",

@@ -21,6 +21,7 @@ function formatPolicy(policy: PolicyStatusView): string {
 /** The `ps` table: one block per service, one line per task. */
 export function formatStatus(status: RunStatus): string {
   const lines = [`stack ${status.stackName} (time scale ${status.timeScale})`];
+  if (status.resources) lines.push(`resources: ${status.resources}`);
   for (const listener of status.listeners) lines.push(`load balancer  ${listener.url}`);
   for (const service of status.services) {
     lines.push("");

@@ -25,6 +25,7 @@ import { ensureHostRequirements } from "../../sandbox/host-check.js";
 import { RUN_REQUIREMENTS } from "../../sandbox/host-requirements.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
 import { killProcessesUnder } from "../../sandbox/procs.js";
+import { resourceAccounting } from "../../sandbox/task-resources.js";
 import { DEFAULT_SECRETS_FILE_NAME, loadSecretValues } from "../../secrets/load-secret-values.js";
 import type { SecretValues } from "../../secrets/secret-values.js";
 import { DETACHED_ENV, runDetached } from "../detach.js";
@@ -111,6 +112,8 @@ async function prepare(options: {
     ensureHostRequirements(RUN_REQUIREMENTS, { onProgress: reportInstall(progress), signal }),
   );
   await probeNamespaces();
+  const noCgroups = resourceAccounting().notice; // said once: /proc sums, no limits
+  if (noCgroups) say(`▸ ${noCgroups}`);
   if (!existsSync(join(appDir, "cdk.json"))) {
     throw new AssemblyError(
       `${appDir} has no cdk.json. Run ecs-local in a CDK app folder or pass --app <dir>.`,
