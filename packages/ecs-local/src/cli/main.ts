@@ -8,8 +8,10 @@ const USAGE = `ecs-local: run a CDK app's ECS services on this machine, Service 
 Usage:
   ecs-local up [--app <dir>] [--stack <name>] [-c key=value] [--time-scale <n>]
                [--listener-port 80=8080] [--secrets-file <path>] [--fresh] [-d]
+               [--faithful-cpu]
                                      run the app's ECS services; -d returns once healthy,
-                                     --fresh synthesizes even when nothing changed
+                                     --fresh synthesizes even when nothing changed,
+                                     --faithful-cpu limits CPU from a task's start
   ecs-local doctor [--fix] [--with flask,haproxy,…]
                                      check (and with --fix install) what this machine needs
   ecs-local ps                       services, tasks, health, addresses, scaling
@@ -61,6 +63,7 @@ export interface CommandArgs {
     readonly fix?: boolean;
     readonly with?: string[];
     readonly once?: boolean;
+    readonly "faithful-cpu"?: boolean;
   };
 }
 
@@ -127,6 +130,7 @@ function parse(args: string[]) {
       fix: { type: "boolean" },
       with: { type: "string", multiple: true },
       once: { type: "boolean" },
+      "faithful-cpu": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

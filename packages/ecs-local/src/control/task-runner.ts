@@ -79,6 +79,11 @@ export interface TaskRunContext {
    * sums. @default runResources for `runDir` (cgroups as `resourceAccounting()` decides)
    */
   readonly resources?: RunResources;
+  /**
+   * Apply the task's CPU quota from its first instruction, as Fargate does, instead of once it
+   * is ready (`--faithful-cpu`). @default false
+   */
+  readonly cpuQuotaFromStart?: boolean;
 }
 
 /** The factory of real tasks: namespaces, a sidecar, the containers' processes. */
@@ -201,6 +206,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     this.#resources = await this.#ctx.resources.openTask(this.id, {
       memoryMiB: taskDefinition.memoryMiB,
       cpuUnits: taskDefinition.cpu,
+      cpuQuotaFromStart: this.#ctx.cpuQuotaFromStart === true,
     });
     if (this.#stopRequested()) return;
     this.#setStatus("PENDING");
@@ -368,7 +374,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
           { container: container.definition.name, health: container.health.status },
           "health changed",
         );
-        this.#init.onChange(this);
+        this.#changed();
       }
       // Like Docker's start interval: until the first success, checks inside the start
       // period come quickly (their failures do not count anyway), so a fast app is healthy
@@ -443,11 +449,20 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     return stream;
   }
 
+  /**
+   * Tells the service, and applies the CPU quota once the task is ready: until then it starts
+   * at full speed (unless the run asked for Fargate's quota from the start).
+   */
+  #changed(): void {
+    if (this.ready) this.#resources?.limitCpu();
+    this.#init.onChange(this);
+  }
+
   #setStatus(status: TaskStatus): void {
     if (this.status === status) return;
     this.status = status;
     this.#log.debug({ status }, "task status");
-    this.#init.onChange(this);
+    this.#changed();
   }
 
   #snapshot(): TaskSnapshot {

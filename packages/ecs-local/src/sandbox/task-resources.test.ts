@@ -98,11 +98,16 @@ test("a task's group carries the task's limits, a container's group its own", as
     if (existsSync(join(taskDir(h.memory), "memory.memsw.limit_in_bytes"))) {
       assert.equal(read(taskDir(h.memory), "memory.memsw.limit_in_bytes"), String(512 * MiB));
     }
+    // The CPU quota waits until the task is ready, so it starts at full speed.
+    assert.equal(read(taskDir(h.cpu), "cpu.cfs_quota_us"), "-1");
+    task.limitCpu();
     assert.equal(read(taskDir(h.cpu), "cpu.cfs_period_us"), "100000");
     assert.equal(read(taskDir(h.cpu), "cpu.cfs_quota_us"), "25000");
   } else {
     assert.equal(read(taskDir(h.memory), "memory.max"), String(512 * MiB));
     assert.equal(read(join(taskDir(h.memory), "app"), "memory.max"), String(128 * MiB));
+    assert.match(read(taskDir(h.cpu), "cpu.max"), /^max /);
+    task.limitCpu();
     assert.equal(read(taskDir(h.cpu), "cpu.max"), "25000 100000");
   }
 
@@ -146,7 +151,10 @@ test("memory held and CPU burnt show in the task's and the container's figures",
 
 test("a task's CPU units become a CFS quota: 256 units get a quarter of a CPU", async (t) => {
   const runDir = tempRunDir(t);
-  const task = await runResources({ runDir }).openTask("quarter", { cpuUnits: 256 });
+  const task = await runResources({ runDir }).openTask("quarter", {
+    cpuUnits: 256,
+    cpuQuotaFromStart: true,
+  });
   t.after(() => task.release());
   await startNode(t, task.enter("app"), BUSY);
   const before = task.usage([])?.cpuNanos ?? 0;

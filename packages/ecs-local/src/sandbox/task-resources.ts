@@ -127,6 +127,11 @@ function writeSelf(file: string): void {
 export interface TaskLimits {
   readonly memoryMiB?: number;
   readonly cpuUnits?: number;
+  /**
+   * Apply the CPU quota when the group is made (Fargate's behaviour), rather than once the
+   * task is ready (`limitCpu`), which lets it start at full speed. @default false
+   */
+  readonly cpuQuotaFromStart?: boolean;
 }
 
 /** What a task's resources are: placement, usage, OOM kills; released when the task stops. */
@@ -136,6 +141,8 @@ export interface TaskResources {
    * memory limit, and returns the `cgroup.procs` files its processes must start in (see
    * `placedInCgroups`). None without cgroups.
    */
+  /** Applies the task's CPU quota, if it has one and it is not applied yet. */
+  limitCpu(): void;
   enter(name: string, limits?: { readonly memoryMiB?: number }): readonly string[];
   /** The whole task's usage: every container and the sidecar. `rootPids` serve /proc sums. */
   usage(rootPids: readonly number[]): { memoryBytes: number; cpuNanos: number } | undefined;
@@ -233,7 +240,10 @@ class RunCgroups implements RunResources {
       try {
         if (limits.memoryMiB !== undefined)
           limitMemory(this.#h, group, mibToBytes(limits.memoryMiB));
-        if (limits.cpuUnits !== undefined) limitCpu(this.#h, group, limits.cpuUnits);
+        if (limits.cpuUnits !== undefined && limits.cpuQuotaFromStart) {
+          limitCpu(this.#h, group, limits.cpuUnits);
+        }
+        task.cpuUnits = limits.cpuUnits;
       } catch (error) {
         void task.release();
         throw error;
@@ -266,6 +276,16 @@ class TaskCgroups implements TaskResources {
     this.#h = h;
     this.#group = group;
     this.#remove = remove;
+  }
+
+  /** The task's CPU units, applied as a quota by {@link limitCpu}. */
+  cpuUnits: number | undefined;
+  #cpuLimited = false;
+
+  limitCpu(): void {
+    if (this.#cpuLimited || this.cpuUnits === undefined) return;
+    this.#cpuLimited = true;
+    limitCpu(this.#h, this.#group, this.cpuUnits);
   }
 
   enter(name: string, limits: { readonly memoryMiB?: number } = {}): readonly string[] {
@@ -304,6 +324,9 @@ class TaskCgroups implements TaskResources {
 
 /** Without cgroups: sums over the process trees from /proc, and no limits. */
 class ProcTaskResources implements TaskResources {
+  /** Without cgroups nothing is limited. */
+  limitCpu(): void {}
+
   enter(): readonly string[] {
     return [];
   }

@@ -75,7 +75,15 @@ export async function run(args: CommandArgs): Promise<void> {
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
-  await serve({ prepared, layout, progress, detached, timeScale, listenerPorts });
+  await serve({
+    prepared,
+    layout,
+    progress,
+    detached,
+    timeScale,
+    listenerPorts,
+    faithfulCpu: args.values["faithful-cpu"] === true,
+  });
 }
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -160,6 +168,7 @@ async function serve(options: {
   readonly detached: boolean;
   readonly timeScale: number;
   readonly listenerPorts: ReadonlyMap<number, number>;
+  readonly faithfulCpu: boolean;
 }): Promise<void> {
   const { prepared, layout, progress, detached } = options;
   const { model, images, secretValues } = prepared;
@@ -172,6 +181,7 @@ async function serve(options: {
   const aliases = namespaceAliases(model.services);
   const createTask = taskRunnerFactory({
     runDir: layout.runDir,
+    cpuQuotaFromStart: options.faithfulCpu,
     region: model.region,
     accountId: model.accountId,
     clock: runClock,
