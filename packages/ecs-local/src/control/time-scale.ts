@@ -1,7 +1,9 @@
 /**
  * Control-plane timings come from the template in AWS time and are divided by the run's
- * time scale (`--time-scale`, default 10; 1 = AWS timing). Very short waits are clamped so a
- * health-check timeout never drops below what a busy machine needs to fork `curl`.
+ * time scale (`--time-scale`, default 10; 1 = AWS timing): intervals, periods, cooldowns, start
+ * periods and stop timeouts, which are waits. Timeouts that bound how long an app may take to
+ * answer (health checks, target-group checks) are not: a request does not get faster because
+ * time is scaled. Very short waits are clamped so a busy machine still keeps up.
  */
 export const DEFAULT_TIME_SCALE = 10;
 

@@ -176,7 +176,9 @@ export class LoadBalancerListener {
     const group = this.#groups.get(groupId) as TargetGroup;
     const check = group.healthCheck;
     const intervalMs = this.#clock.scaled(check.intervalMs, 250);
-    const timeoutMs = this.#clock.scaled(check.timeoutMs, 1_000);
+    // A timeout bounds how long the app may take to answer, which scaling time does not
+    // shorten: it stays as the template gives it (intervals are scaled).
+    const timeoutMs = check.timeoutMs;
     while (!this.#abort.signal.aborted) {
       const now = Date.now();
       for (const target of this.#syncTargets(groupId)) {
