@@ -149,7 +149,7 @@ test("each datapoint is stamped with the wall-clock time its period began", () =
   const asked: unknown[] = [];
   const points = series(
     clock,
-    (metric, statistic, periodMs, count, endAws) => {
+    (_metric, statistic, periodMs, count, endAws) => {
       asked.push({ statistic, periodMs, count, endAws });
       return [10, undefined, 30];
     },

@@ -150,20 +150,20 @@ const listTasks: Operation = (source, input) => {
     }
     services = [state];
   }
+  // Every task is a Fargate task, and none runs on a container instance.
+  const fargate = (launchType ?? "FARGATE") === "FARGATE" && !input.has("containerInstance");
+  const familyName = family === undefined ? undefined : lastPart(family).split(":")[0];
   const arns = services
-    .filter(
-      (s) => family === undefined || s.taskDefinition.family === lastPart(family).split(":")[0],
-    )
+    .filter((s) => fargate && (familyName === undefined || s.taskDefinition.family === familyName))
     .filter(
       (s) =>
         startedBy === undefined ||
         deploymentId(source.model.stackName, s.service.origin.logicalId) === startedBy,
     )
-    .filter(() => (launchType ?? "FARGATE") === "FARGATE" && !input.has("containerInstance"))
     // No task ever has desiredStatus PENDING, so asking for it lists nothing, as on AWS.
-    .flatMap((s) => s.tasks.filter((t) => t.desiredStatus === desired).map((t) => ({ s, t })))
-    .sort((a, b) => a.t.createdAt - b.t.createdAt)
-    .map(({ t }) => taskArn(source.model, cluster, t.id));
+    .flatMap((s) => s.tasks.filter((t) => t.desiredStatus === desired))
+    .sort((a, b) => a.createdAt - b.createdAt)
+    .map((t) => taskArn(source.model, cluster, t.id));
   const page = paginate(arns, {
     nextToken: input.string("nextToken"),
     maxResults: input.integer("maxResults", { min: 1, max: 100 }),

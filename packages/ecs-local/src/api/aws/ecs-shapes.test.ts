@@ -156,7 +156,7 @@ test("a service: counts of RUNNING and pending tasks, one deployment, events new
     ["(service api) has reached a steady state.", "(service api) has started 1 tasks: (task 1)."],
   );
   assert.match(events[0]?.id ?? "", /^[0-9a-f-]{36}$/);
-  assert.equal(serviceShape(ctx, state([])).events instanceof Array, true);
+  assert.deepEqual(serviceShape(ctx, state([])).events, []);
   const [lb] = shape.loadBalancers as Record<string, unknown>[];
   assert.match(
     String(lb?.targetGroupArn),

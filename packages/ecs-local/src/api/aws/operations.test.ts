@@ -253,7 +253,7 @@ describe("the Cloud Map operations", () => {
     const [instance] = s.call("servicediscovery", "ListInstances", { ServiceId: backend?.Id })
       .Instances as Json[];
     assert.match(String(instance?.Id), /^[0-9a-f]{32}$/);
-    assert.equal((instance?.Attributes as Json).ECS_SERVICE_NAME, "backend-service");
+    assert.equal((instance?.Attributes as Json | undefined)?.ECS_SERVICE_NAME, "backend-service");
     const got = s.call("servicediscovery", "GetInstance", {
       ServiceId: backend?.Id,
       InstanceId: instance?.Id,
@@ -356,7 +356,7 @@ describe("the Application Auto Scaling and CloudWatch operations", () => {
     const [policy] = s.call("application-autoscaling", "DescribeScalingPolicies", {
       ServiceNamespace: "ecs",
     }).ScalingPolicies as Json[];
-    assert.equal((policy?.Alarms as Json[]).length, 2);
+    assert.equal((policy?.Alarms as Json[] | undefined)?.length, 2);
     // Memory far above the target for long enough: a scale-out, then (at max) not-scaled activities.
     const task = s.tasks.made.find((x) => x.service === "backend-service");
     assert.ok(task);
@@ -453,8 +453,11 @@ describe("the Application Auto Scaling and CloudWatch operations", () => {
     });
     const [mem, other] = data.MetricDataResults as Json[];
     // 40 real seconds at scale 10: six complete AWS minutes, each 6 real seconds apart.
-    assert.equal((mem?.Timestamps as Date[]).length, 6);
-    assert.equal((mem?.Timestamps as Date[])[1]?.getTime(), s.source.startedAt + 6_000);
+    assert.equal((mem?.Timestamps as Date[] | undefined)?.length, 6);
+    assert.equal(
+      (mem?.Timestamps as Date[] | undefined)?.[1]?.getTime(),
+      s.source.startedAt + 6_000,
+    );
     // A GiB of the 2 GiB a task without a size reserves.
     assert.deepEqual(new Set(mem?.Values as number[]), new Set([50]));
     assert.deepEqual([other?.Timestamps, other?.StatusCode], [[], "Complete"]);
@@ -494,7 +497,10 @@ describe("the Application Auto Scaling and CloudWatch operations", () => {
         },
       ],
     });
-    assert.equal(((paged.MetricDataResults as Json[])[0]?.Values as number[]).length, 4);
+    assert.equal(
+      ((paged.MetricDataResults as Json[])[0]?.Values as number[] | undefined)?.length,
+      4,
+    );
     assert.equal((paged.MetricDataResults as Json[])[0]?.StatusCode, "PartialData");
     const rest = s.call("cloudwatch", "GetMetricData", {
       StartTime: start,
@@ -515,7 +521,10 @@ describe("the Application Auto Scaling and CloudWatch operations", () => {
         },
       ],
     });
-    assert.equal(((rest.MetricDataResults as Json[])[0]?.Values as number[]).length, 2);
+    assert.equal(
+      ((rest.MetricDataResults as Json[])[0]?.Values as number[] | undefined)?.length,
+      2,
+    );
     const metric = {
       Namespace: "AWS/ECS",
       MetricName: "MemoryUtilization",

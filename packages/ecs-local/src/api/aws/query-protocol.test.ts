@@ -31,8 +31,11 @@ test("a Query body decodes to the input a JSON client would send", () => {
     // Gaps in the numbering keep the order, without holes.
     ["L.member.3=c&L.member.1=a", { L: ["a", "c"] }],
     ["StartTime=2024-01-01T00%3A00%3A00Z", { StartTime: "2024-01-01T00:00:00Z" }],
+    // Keys that would write to Object.prototype are dropped.
+    ["__proto__.polluted=1&A.constructor.prototype.x=1&B=2", { B: "2" }],
   ];
   for (const [body, expected] of cases) assert.deepEqual(decodeQuery(body), expected, body);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
 
 test("values become Query XML: members as elements, lists as <member>, dates in ISO 8601", () => {

@@ -13,6 +13,8 @@ export function decodeQuery(body: string): Record<string, unknown> {
   const maps: { holder: Record<string, unknown>; key: string }[] = [];
   for (const [key, value] of new URLSearchParams(body)) {
     const parts = key.split(".");
+    // Member names are plain words; these would reach Object.prototype instead.
+    if (parts.some((p) => p === "__proto__" || p === "constructor" || p === "prototype")) continue;
     let node: Record<string, unknown> | unknown[] = root;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i] as string;

@@ -74,7 +74,7 @@ export const SERVICE_PROTOCOLS: readonly ServiceProtocol[] = [
   },
 ];
 
-const CLOUDWATCH = SERVICE_PROTOCOLS[3] as ServiceProtocol;
+const CLOUDWATCH = SERVICE_PROTOCOLS.find((s) => s.service === "cloudwatch") as ServiceProtocol;
 
 /** CloudWatch's Query API version and XML namespace. */
 export const CLOUDWATCH_QUERY_VERSION = "2010-08-01";
