@@ -150,3 +150,20 @@ export class SecretsError extends EcsLocalError {
     this.templateFile = options?.templateFile;
   }
 }
+
+/**
+ * A request to the AWS-compatible APIs cannot be served as asked: AWS's own error, by the
+ * code a client matches (`ClusterNotFoundException`, `InvalidInput`, …). The API answers it
+ * in the protocol's error shape; it never stops the run.
+ */
+export class AwsApiError extends EcsLocalError {
+  /** The AWS error code: `__type` in JSON, `Code` in the Query protocol's XML. */
+  readonly awsCode: string;
+  /** The HTTP status of the answer. @default 400 */
+  readonly status: number;
+  constructor(awsCode: string, message: string, options?: { status?: number; cause?: unknown }) {
+    super("ECS_LOCAL_AWS_API", message, options);
+    this.awsCode = awsCode;
+    this.status = options?.status ?? 400;
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * From inside a task, a container sees what an ECS task sees and no more: its loopback, its
  * Service Connect aliases, and its own task's metadata (GET only). Nothing else of the
- * control plane: no API route, no other task's metadata, no socket or file of the run folder.
+ * control plane: no API route (the CLI's or the AWS APIs), no other task's metadata, no socket or
+ * file of the run folder.
  * Each refusal is tried from inside the `web` task of the polyglot app, with curl.
  */
 import assert from "node:assert/strict";
@@ -32,6 +33,7 @@ echo "scale-route=$(code -X POST -H content-type:application/json -d '{"desiredC
 echo "down-route=$(code -X POST $md/v1/down)"
 echo "write-metadata=$(code -X POST $md/v4/$OWN/task)"
 echo "api-by-address=$(code $API/v1/status)"
+echo "aws-api-by-address=$(code -X POST -H 'x-amz-target: AmazonEC2ContainerServiceV20141113.ListClusters' -H 'content-type: application/x-amz-json-1.1' -d '{}' $AWS)"
 echo "run-folder-entries=$(ls -A "$RUN" | wc -l)"
 echo "endpoints-file=$(cat "$RUN/endpoints.json" 2>/dev/null | wc -c)"
 echo "state-file=$(cat "$RUN/state.json" 2>/dev/null | wc -c)"
@@ -73,6 +75,7 @@ test("a container sees its own task and no more of the run", { timeout: 400_000 
     `OWN_TASK=${web.id}`,
     `OTHER=${dockerIdOf(api.id, "api")}`,
     `API=${state.apiUrl}`,
+    `AWS=${state.awsEndpoint}`,
     `RUN=${join(stateDir, "run")}`,
     `OTHER_SOCKET=${api.sockets.api}`,
     `SECRETS=${join(stateDir, "secrets.json")}`,
@@ -103,8 +106,9 @@ test("a container sees its own task and no more of the run", { timeout: 400_000 
     "status-route": "404",
     "scale-route": "405",
     "down-route": "405",
-    // The API listens on the host's loopback, which a task's network namespace does not have.
+    // The APIs listen on the host's loopback, which a task's network namespace does not have.
     "api-by-address": "000",
+    "aws-api-by-address": "000",
     // The run folder is an empty read-only folder inside the task; the secrets file is empty.
     "run-folder-entries": "0",
     "endpoints-file": "0",

@@ -42,6 +42,11 @@ export class Registry {
     return removed;
   }
 
+  /** Goes up with every registration and deregistration (Cloud Map's instances revision). */
+  get revision(): number {
+    return this.#version;
+  }
+
   instances(discoveryName?: string): Instance[] {
     return [...this.#instances.values()].filter(
       (i) => discoveryName === undefined || i.discoveryName === discoveryName,

@@ -37,6 +37,8 @@ export interface RunState {
   readonly startedAt: string;
   /** Set once the control plane's API listens. */
   readonly apiUrl?: string;
+  /** The AWS APIs' endpoint (`AWS_ENDPOINT_URL`), set with `apiUrl`. */
+  readonly awsEndpoint?: string;
   readonly stackName?: string;
   /** True for `up -d`: no terminal; `ecs-local down` stops it. */
   readonly detached?: boolean;

@@ -216,6 +216,14 @@ export class ServiceController {
     this.#options.onEvent(line);
   }
 
+  /**
+   * Adds a scheduler event from outside the reconcile loop, such as the AWS API's answer to
+   * a request it does not emulate.
+   */
+  recordEvent(message: string): void {
+    this.#serviceEvent(message);
+  }
+
   /** Stops every task, for shutdown. */
   async stopAll(reason: string): Promise<void> {
     this.desiredCount = 0;

@@ -253,7 +253,7 @@ function readAlarm(
   );
   const metric = emulatedMetric(read, namespace, metricName, dimensions, context);
   if (metric === undefined) {
-    return `an alarm on ${namespace}/${metricName} (not emulated: ecs-local computes AWS/ECS CPUUtilization and MemoryUtilization per service and AWS/ApplicationELB RequestCount and RequestCountPerTarget per target group)`;
+    return `an alarm on ${namespace}/${metricName} (not emulated: ecs-local computes AWS/ECS CPUUtilization and MemoryUtilization per service and AWS/ApplicationELB RequestCount, RequestCountPerTarget, HealthyHostCount and UnHealthyHostCount per target group)`;
   }
   const statistic = read.optionalString(p.Statistic, "Statistic") ?? "Average";
   if (!["Average", "Sum", "Minimum", "Maximum", "SampleCount"].includes(statistic)) {
@@ -292,7 +292,10 @@ function emulatedMetric(
   }
   if (
     namespace === "AWS/ApplicationELB" &&
-    (name === "RequestCountPerTarget" || name === "RequestCount")
+    (name === "RequestCountPerTarget" ||
+      name === "RequestCount" ||
+      name === "HealthyHostCount" ||
+      name === "UnHealthyHostCount")
   ) {
     const targetGroupId = findTargetGroup(dimensions.get("TargetGroup"), context.targetGroups);
     return targetGroupId ? { namespace, name, targetGroupId } : undefined;

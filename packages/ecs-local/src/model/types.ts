@@ -355,7 +355,12 @@ export type EmulatedMetric =
     }
   | {
       readonly namespace: "AWS/ApplicationELB";
-      readonly name: "RequestCountPerTarget" | "RequestCount";
+      readonly name:
+        | "RequestCountPerTarget"
+        | "RequestCount"
+        | "HealthyHostCount"
+        | "UnHealthyHostCount";
+      /** Logical ID of the target group. */
       readonly targetGroupId: string;
     };
 

@@ -129,6 +129,11 @@ export class LoadBalancerListener {
     return this.#syncTargets(groupId).filter((t) => t.health.status === "healthy").length;
   }
 
+  /** How many targets of a group fail their health checks now (ALB's UnHealthyHostCount). */
+  unhealthyTargets(groupId: string): number {
+    return this.#syncTargets(groupId).filter((t) => t.health.status === "unhealthy").length;
+  }
+
   /**
    * Requests routed to each target group since the last call, then zero: what the metrics
    * sampler reads as ALB RequestCount.

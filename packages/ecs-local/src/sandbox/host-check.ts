@@ -17,7 +17,7 @@ import {
   packageManagerFor,
   type RequirementProbe,
 } from "./host-requirements.js";
-import { findTool, pythonInterpreter } from "./host-tools.js";
+import { findTool, findToolCandidates, pythonInterpreter } from "./host-tools.js";
 import { describeExit, runProcess, succeeded } from "./run-process.js";
 
 export interface HostFacts {
@@ -88,15 +88,27 @@ export async function checkRequirement(requirement: HostRequirement): Promise<Re
 
 async function runProbe(probe: RequirementProbe): Promise<string | undefined> {
   if (probe.kind === "command") return findTool(probe.name);
+  if (probe.kind === "versioned-command") {
+    for (const candidate of await findToolCandidates(probe.name)) {
+      const result = await runProcess([candidate, ...probe.versionArgs], { timeoutMs: 20_000 });
+      if (probe.versionPattern.test(`${result.stdout}\n${result.stderr}`)) return candidate;
+    }
+    return undefined;
+  }
   const python = pythonInterpreter();
   const result = await runProcess([python, "-c", `import ${probe.module}`], { timeoutMs: 20_000 });
   return succeeded(result) ? `${python}: ${probe.module}` : undefined;
 }
 
 function describeProbe(probe: RequirementProbe): string {
-  return probe.kind === "command"
-    ? `'${probe.name}' on PATH`
-    : `Python module '${probe.module}' for ${pythonInterpreter()}`;
+  switch (probe.kind) {
+    case "command":
+      return `'${probe.name}' on PATH`;
+    case "versioned-command":
+      return `'${probe.name}' on PATH that is ${probe.wanted} (\`${[probe.name, ...probe.versionArgs].join(" ")}\`)`;
+    case "python-module":
+      return `Python module '${probe.module}' for ${pythonInterpreter()}`;
+  }
 }
 
 export type InstallProgress =

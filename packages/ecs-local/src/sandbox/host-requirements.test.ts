@@ -86,6 +86,18 @@ test("optional requirements are looked up by name; unknown names come back", () 
   assert.deepEqual(unknown, ["nope"]);
 });
 
+test("the aws requirement takes the AWS CLI v2 only, not version 1 earlier on PATH", () => {
+  const probe = OPTIONAL_REQUIREMENTS.find((r) => r.name === "aws")?.probes[0];
+  assert.ok(probe?.kind === "versioned-command");
+  const cases: [string, boolean][] = [
+    ["aws-cli/2.9.19 Python/3.11.2 Linux/6.1.0 source/x86_64.debian.12 prompt/off", true],
+    ["aws-cli/2.22.35 Python/3.12.6 Linux/6.8.0 exe/x86_64.ubuntu.24", true],
+    ["aws-cli/1.32.0 Python/3.12.1 Linux/6.1.0 botocore/1.34.0", false],
+    ["pyenv: aws: command not found", false],
+  ];
+  for (const [output, ok] of cases) assert.equal(probe.versionPattern.test(output), ok, output);
+});
+
 const nft = RUN_REQUIREMENTS.find((r) => r.name === "nft");
 const flask = OPTIONAL_REQUIREMENTS.find((r) => r.name === "flask");
 const debian = (privilege: HostFacts["privilege"]): HostFacts => ({

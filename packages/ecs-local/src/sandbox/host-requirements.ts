@@ -14,7 +14,21 @@ export type RequirementProbe =
   /** An executable on PATH (sbin folders included). */
   | { readonly kind: "command"; readonly name: string }
   /** A module importable by the Python interpreter ecs-local builds Python images with. */
-  | { readonly kind: "python-module"; readonly module: string };
+  | { readonly kind: "python-module"; readonly module: string }
+  /**
+   * An executable on PATH (sbin folders included) whose version output matches: the first
+   * such one counts, so an older program of the same name earlier on PATH is passed over.
+   */
+  | {
+      readonly kind: "versioned-command";
+      readonly name: string;
+      /** The arguments that make it print its version, e.g. `["--version"]`. */
+      readonly versionArgs: readonly string[];
+      /** Tested against its stdout and stderr together. */
+      readonly versionPattern: RegExp;
+      /** What the pattern stands for, in messages: `AWS CLI v2`. */
+      readonly wanted: string;
+    };
 
 export interface HostRequirement {
   /** The name `doctor --with` takes and messages use, e.g. `nft`. */
@@ -118,8 +132,18 @@ export const OPTIONAL_REQUIREMENTS: readonly HostRequirement[] = [
   },
   {
     name: "aws",
-    why: "calls ecs-local's AWS APIs as the AWS CLI v2 does",
-    probes: [command("aws")],
+    why: "calls ecs-local's AWS APIs in the tests, as a user would with the AWS CLI v2",
+    // Version 1 (pip's `awscli`, often first on PATH through pyenv) speaks the same APIs but
+    // is not what the tests and the README's examples mean; only a v2 binary counts.
+    probes: [
+      {
+        kind: "versioned-command",
+        name: "aws",
+        versionArgs: ["--version"],
+        versionPattern: /^aws-cli\/2\./m,
+        wanted: "AWS CLI v2",
+      },
+    ],
     packages: { apt: "awscli", dnf: "awscli2", apk: "aws-cli", pacman: "aws-cli-v2" },
   },
 ];

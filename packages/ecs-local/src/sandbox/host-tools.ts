@@ -65,6 +65,21 @@ export async function findTool(name: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** Every executable named `name` on the tool path, in PATH order (not cached). */
+export async function findToolCandidates(name: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of toolPath().split(":")) {
+    const candidate = path.join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      if (!found.includes(candidate)) found.push(candidate);
+    } catch {
+      // not in this folder
+    }
+  }
+  return found;
+}
+
 /**
  * The Python that builds Python images: `ECS_LOCAL_PYTHON`, else the distribution's
  * `/usr/bin/python3` (which sees packages such as python3-flask), else `python3` on PATH.

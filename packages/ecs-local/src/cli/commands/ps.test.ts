@@ -59,11 +59,12 @@ test("ps shows each service, its tasks, their health, addresses and why they sto
     ],
   };
   assert.equal(
-    formatStatus(status),
+    formatStatus(status, "http://127.0.0.1:4566"),
     [
       "stack Demo (time scale 10)",
       "resources: cgroup v1 (limits enforced)",
       "load balancer  http://127.0.0.1:8080/",
+      "AWS APIs       http://127.0.0.1:4566  (AWS_ENDPOINT_URL)",
       "",
       "backend-service  desired 1  running 1  healthy 1  aliases backend-container.local:5000",
       "  Cloud Map: backend-container 1 instance(s)",

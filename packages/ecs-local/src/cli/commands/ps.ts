@@ -5,7 +5,7 @@ import { callApi, findRun, stateDirFrom } from "../run-client.js";
 export async function run(args: CommandArgs): Promise<void> {
   const state = findRun(stateDirFrom(args.values));
   const status = await callApi<RunStatus>(state, "/v1/status");
-  process.stdout.write(formatStatus(status));
+  process.stdout.write(formatStatus(status, state.awsEndpoint));
 }
 
 /** `memory 23.4 % (target 20) AlarmHigh ALARM, AlarmLow OK`: a policy's metric against its target. */
@@ -19,10 +19,11 @@ function formatPolicy(policy: PolicyStatusView): string {
 }
 
 /** The `ps` table: one block per service, one line per task. */
-export function formatStatus(status: RunStatus): string {
+export function formatStatus(status: RunStatus, awsEndpoint?: string): string {
   const lines = [`stack ${status.stackName} (time scale ${status.timeScale})`];
   if (status.resources) lines.push(`resources: ${status.resources}`);
   for (const listener of status.listeners) lines.push(`load balancer  ${listener.url}`);
+  if (awsEndpoint) lines.push(`AWS APIs       ${awsEndpoint}  (AWS_ENDPOINT_URL)`);
   for (const service of status.services) {
     lines.push("");
     lines.push(

@@ -2,6 +2,9 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
+import { awsEnvironmentLines } from "../../api/aws/aws-environment.js";
+import { AwsApiServer } from "../../api/aws/aws-server.js";
+import { controlPlaneSource } from "../../api/aws/control-plane-source.js";
 import { ApiServer } from "../../api/server.js";
 import { TaskMetadataServer } from "../../api/task-metadata.js";
 import { pickStack, readCloudAssembly } from "../../assembly/cloud-assembly.js";
@@ -209,7 +212,9 @@ async function serve(options: {
   });
   const api = new ApiServer(runtime);
   const apiUrl = await api.start({ port: 0 });
-  const state: RunState = { ...prepared.state, apiUrl, stackName: model.stackName };
+  const awsApi = new AwsApiServer(controlPlaneSource(runtime, model));
+  const awsEndpoint = await awsApi.start({ port: 0 });
+  const state: RunState = { ...prepared.state, apiUrl, awsEndpoint, stackName: model.stackName };
   writeFileSync(layout.stateFile, JSON.stringify(state, null, 1));
 
   process.on("SIGINT", () => void runtime.shutdown("Ctrl-C"));
@@ -222,7 +227,7 @@ async function serve(options: {
   } catch (error) {
     // Whatever started must not outlive us: stop it, then report the error.
     await runtime.shutdown("start failed");
-    await api.close();
+    await Promise.all([api.close(), awsApi.close()]);
     rmSync(layout.stateFile, { force: true });
     throw error;
   }
@@ -233,6 +238,7 @@ async function serve(options: {
     for (const listener of runtime.listeners)
       say(`  load balancer  http://127.0.0.1:${listener.hostPort}/`);
     say(`  API            ${apiUrl}/v1/status   (ecs-local ps | logs | exec | scale | down)`);
+    for (const line of awsEnvironmentLines(awsEndpoint, model.region)) say(line);
     say(
       detached
         ? `▸ running in the background (pid ${process.pid}); \`ecs-local down\` stops it`
@@ -240,7 +246,7 @@ async function serve(options: {
     );
   }
   await runtime.closed;
-  await api.close();
+  await Promise.all([api.close(), awsApi.close()]);
   rmSync(layout.stateFile, { force: true });
   say("▸ stopped; no task is left running");
 }

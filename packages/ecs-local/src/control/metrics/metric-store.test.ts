@@ -59,9 +59,37 @@ test("requests per target: the group's requests over its mean healthy targets; n
     targetGroupId: "Web",
   };
   const total: EmulatedMetric = { ...perTarget, name: "RequestCount" };
-  store.addTargetGroupSample("Web", 1_000, 300, 2);
-  store.addTargetGroupSample("Web", 30_000, 300, 2);
-  store.addTargetGroupSample("Web", 70_000, 0, 2);
+  store.addTargetGroupSample("Web", 1_000, { requests: 300, healthy: 2, unhealthy: 0 });
+  store.addTargetGroupSample("Web", 30_000, { requests: 300, healthy: 2, unhealthy: 0 });
+  store.addTargetGroupSample("Web", 70_000, { requests: 0, healthy: 2, unhealthy: 0 });
   assert.deepEqual(store.datapoints(total, "Sum", 60_000, 2, 120_000), [600, undefined]);
   assert.deepEqual(store.datapoints(perTarget, "Sum", 60_000, 1, 60_000), [300]);
+  // Each request is a sample of 1 (the ALB's own note on RequestCount's statistics).
+  assert.deepEqual(store.datapoints(total, "SampleCount", 60_000, 1, 60_000), [600]);
+  assert.deepEqual(store.datapoints(total, "Average", 60_000, 1, 60_000), [1]);
+  assert.deepEqual(store.datapoints(total, "Maximum", 60_000, 1, 60_000), [1]);
+});
+
+test("healthy and unhealthy host counts have a datapoint in every sampled period, requests or not", () => {
+  const store = new MetricStore();
+  const healthy: EmulatedMetric = {
+    namespace: "AWS/ApplicationELB",
+    name: "HealthyHostCount",
+    targetGroupId: "Web",
+  };
+  const unhealthy: EmulatedMetric = { ...healthy, name: "UnHealthyHostCount" };
+  store.addTargetGroupSample("Web", 1_000, { requests: 0, healthy: 1, unhealthy: 1 });
+  store.addTargetGroupSample("Web", 30_000, { requests: 0, healthy: 2, unhealthy: 0 });
+  store.addTargetGroupSample("Web", 50_000, { requests: 5, healthy: 3, unhealthy: 0 });
+  const minute = (metric: EmulatedMetric, statistic: Parameters<MetricStore["datapoints"]>[1]) =>
+    store.datapoints(metric, statistic, 60_000, 1, 60_000)[0];
+  assert.equal(minute(healthy, "Average"), 2);
+  assert.equal(minute(healthy, "Minimum"), 1);
+  assert.equal(minute(healthy, "Maximum"), 3);
+  assert.equal(minute(healthy, "SampleCount"), 3);
+  assert.equal(minute(healthy, "Sum"), 6);
+  assert.equal(minute(unhealthy, "Average"), 1 / 3);
+  assert.equal(minute(unhealthy, "Maximum"), 1);
+  assert.equal(minute(unhealthy, "Minimum"), 0);
+  assert.deepEqual(store.datapoints(healthy, "Average", 60_000, 1, 120_000), [undefined]);
 });

@@ -8,7 +8,9 @@
  * task in it (§1.2: per-task use summed and divided by per-task reservation summed); a period
  * with no RUNNING task has no datapoint, and a period without requests no request metric (as
  * the ALB publishes them). Request counts are converted to AWS time: a count
- * seen in a real second at `--time-scale` 10 stands for ten seconds of AWS time.
+ * seen in a real second at `--time-scale` 10 stands for ten seconds of AWS time. A target
+ * group's healthy and unhealthy target counts (HealthyHostCount, UnHealthyHostCount) are
+ * sampled with its requests and have a datapoint in every sampled period.
  */
 import type { EmulatedMetric, MetricAlarm } from "../../model/types.js";
 
@@ -41,8 +43,16 @@ interface UtilizationBin {
 interface RequestBin {
   /** In AWS time: real count × time scale. */
   requests: number;
-  healthySum: number;
-  healthySamples: number;
+  samples: number;
+  healthy: HostCounts;
+  unhealthy: HostCounts;
+}
+
+/** A target count over a bin's samples: Σ, min and max, for the statistics. */
+interface HostCounts {
+  sum: number;
+  min: number;
+  max: number;
 }
 
 export type Statistic = MetricAlarm["statistic"];
@@ -86,16 +96,37 @@ export class MetricStore {
     bin.maxMemory = Math.max(bin.maxMemory, memory);
   }
 
-  /** Requests a target group's targets received (already in AWS time) and its healthy count. */
-  addTargetGroupSample(targetGroupId: string, at: number, requests: number, healthy: number): void {
+  /**
+   * Requests a target group's targets received (already in AWS time), and how many of its
+   * registered targets pass their health checks and how many fail them (targets still in
+   * their first check count as neither, as on the ALB).
+   */
+  addTargetGroupSample(
+    targetGroupId: string,
+    at: number,
+    sample: { readonly requests: number; readonly healthy: number; readonly unhealthy: number },
+  ): void {
+    const counts = (): HostCounts => ({
+      sum: 0,
+      min: Number.POSITIVE_INFINITY,
+      max: 0,
+    });
     const bin = this.#bin(this.#requests, targetGroupId, at, () => ({
       requests: 0,
-      healthySum: 0,
-      healthySamples: 0,
+      samples: 0,
+      healthy: counts(),
+      unhealthy: counts(),
     }));
-    bin.requests += requests;
-    bin.healthySum += healthy;
-    bin.healthySamples++;
+    bin.requests += sample.requests;
+    bin.samples++;
+    for (const [into, value] of [
+      [bin.healthy, sample.healthy],
+      [bin.unhealthy, sample.unhealthy],
+    ] as const) {
+      into.sum += value;
+      into.min = Math.min(into.min, value);
+      into.max = Math.max(into.max, value);
+    }
   }
 
   /**
@@ -150,12 +181,35 @@ export class MetricStore {
       }
     }
     const bins = this.#binsAt(this.#requests, metric.targetGroupId, indexes);
+    if (bins.length === 0) return undefined;
+    const samples = bins.reduce((n, b) => n + b.samples, 0);
+    if (metric.name === "HealthyHostCount" || metric.name === "UnHealthyHostCount") {
+      const counts = bins.map((b) =>
+        metric.name === "HealthyHostCount" ? b.healthy : b.unhealthy,
+      );
+      const sum = counts.reduce((n, c) => n + c.sum, 0);
+      switch (statistic) {
+        case "Average":
+          return sum / samples;
+        case "Minimum":
+          return Math.min(...counts.map((c) => c.min));
+        case "Maximum":
+          return Math.max(...counts.map((c) => c.max));
+        case "SampleCount":
+          return samples;
+        case "Sum":
+          return sum;
+      }
+    }
     const requests = bins.reduce((n, b) => n + b.requests, 0);
     // The ALB publishes request metrics only for periods that had requests.
     if (requests === 0) return undefined;
-    if (metric.name === "RequestCount") return requests;
-    const samples = bins.reduce((n, b) => n + b.healthySamples, 0);
-    const healthy = bins.reduce((n, b) => n + b.healthySum, 0) / samples;
+    if (metric.name === "RequestCount") {
+      // Each request is a sample of 1, so Sum and SampleCount are the count and Average,
+      // Minimum and Maximum are 1, as the ALB documents for RequestCount.
+      return statistic === "Sum" || statistic === "SampleCount" ? requests : 1;
+    }
+    const healthy = bins.reduce((n, b) => n + b.healthy.sum, 0) / samples;
     // RequestCountPerTarget: the group's requests over its healthy targets (Sum is the
     // per-target average, as ELB publishes it).
     return healthy > 0 ? requests / healthy : requests;

@@ -103,3 +103,28 @@ test("memory above the target for three minutes scales the service out, in ECS's
   assert.equal(policy?.alarms.find((a) => a.name.includes("AlarmHigh"))?.state, "ALARM");
   assert.equal(Math.round((policy?.value ?? 0) * 10) / 10, 23.4);
 });
+
+test("AWS time is real time since the run began times the time scale, both ways", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "ecs-local-scaling-"));
+  let now = 5_000_000;
+  const tasks = inMemoryTasks({ socketDir: dir, now: () => now });
+  const plane = new ControlPlane({
+    model: model([{ name: "api", port: 5000 }]),
+    endpointsFile: join(dir, "endpoints.json"),
+    clock: clock(10),
+    logger: pino({ level: "silent" }),
+    listenerPorts: new Map(),
+    createTask: tasks.createTask,
+    onEvent: () => {},
+    tickMs: 60_000,
+    now: () => now,
+  });
+  t.after(async () => {
+    await plane.shutdown("test over");
+    rmSync(dir, { recursive: true, force: true });
+  });
+  now += 6_000;
+  assert.equal(plane.scaling.awsNow(), 60_000, "six real seconds are an AWS minute at scale 10");
+  assert.equal(plane.scaling.awsTimeOf(5_003_000), 30_000);
+  assert.equal(plane.scaling.wallTimeOf(120_000), 5_012_000);
+});

@@ -72,7 +72,17 @@ export class ScalingLoop {
 
   /** AWS milliseconds since the run began. */
   awsNow(): number {
-    return (this.#now() - this.#startedAt) * this.#timeScale;
+    return this.awsTimeOf(this.#now());
+  }
+
+  /** The AWS time (milliseconds since the run began, scaled) of a wall-clock time. */
+  awsTimeOf(wallMs: number): number {
+    return (wallMs - this.#startedAt) * this.#timeScale;
+  }
+
+  /** The wall-clock time (milliseconds since the epoch) at which an AWS time was reached. */
+  wallTimeOf(awsMs: number): number {
+    return this.#startedAt + awsMs / this.#timeScale;
   }
 
   /** Samples twice per 20-second bin (at least every 250 real milliseconds). */
@@ -105,7 +115,11 @@ export class ScalingLoop {
       for (const group of listener.targetGroupIds) {
         // Counted in real time, stored in AWS time: a real second stands for `timeScale`.
         const requests = (counts.get(group) ?? 0) * this.#timeScale;
-        this.store.addTargetGroupSample(group, aws, requests, listener.healthyTargets(group));
+        this.store.addTargetGroupSample(group, aws, {
+          requests,
+          healthy: listener.healthyTargets(group),
+          unhealthy: listener.unhealthyTargets(group),
+        });
       }
     }
     this.autoscaler.evaluate({ aws, wall: this.#now() });
