@@ -157,6 +157,8 @@ export interface TaskResources {
 /** A run's tasks' resources; one per run folder. */
 export interface RunResources {
   readonly accounting: ResourceAccounting;
+  /** Settles once what an earlier, killed run of the folder left in its groups is removed. */
+  readonly ready: Promise<void>;
   /** Makes a task's group with its limits. */
   openTask(taskId: string, limits: TaskLimits): Promise<TaskResources>;
 }
@@ -191,7 +193,11 @@ export function runResources(options: RunResourcesOptions): RunResources {
   const accounting = options.accounting ?? resourceAccounting();
   const h = accounting.hierarchy;
   if (!h) {
-    return { accounting, openTask: async () => new ProcTaskResources() };
+    return {
+      accounting,
+      ready: Promise.resolve(),
+      openTask: async () => new ProcTaskResources(),
+    };
   }
   return new RunCgroups(h, accounting, runGroup(options.runDir), options.onLeftovers);
 }
@@ -216,7 +222,10 @@ class RunCgroups implements RunResources {
     this.accounting = accounting;
     this.#group = group;
     this.#queue = this.#removeLeftovers(onLeftovers);
+    this.ready = this.#queue.then(() => {});
   }
+
+  readonly ready: Promise<void>;
 
   async #removeLeftovers(onLeftovers: ((processes: number) => void) | undefined): Promise<void> {
     if (!groupExists(this.#h, this.#group)) return;

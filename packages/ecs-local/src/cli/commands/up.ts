@@ -28,7 +28,7 @@ import { ensureHostRequirements } from "../../sandbox/host-check.js";
 import { RUN_REQUIREMENTS } from "../../sandbox/host-requirements.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
 import { killProcessesUnder } from "../../sandbox/procs.js";
-import { resourceAccounting } from "../../sandbox/task-resources.js";
+import { resourceAccounting, runResources } from "../../sandbox/task-resources.js";
 import { DEFAULT_SECRETS_FILE_NAME, loadSecretValues } from "../../secrets/load-secret-values.js";
 import type { SecretValues } from "../../secrets/secret-values.js";
 import { DETACHED_ENV, runDetached } from "../detach.js";
@@ -181,10 +181,18 @@ async function serve(options: {
     pino.destination({ dest: join(layout.runDir, "control-plane.log"), sync: false }),
   );
   const runClock = clock(options.timeScale);
+  // What a killed earlier run left in its cgroups goes before the first task starts.
+  const resources = runResources({
+    runDir: layout.runDir,
+    onLeftovers: (count) =>
+      say(`▸ stopped ${count} process(es) an earlier run left in its cgroups`),
+  });
+  await resources.ready;
   const aliases = namespaceAliases(model.services);
   const createTask = taskRunnerFactory({
     runDir: layout.runDir,
     cpuQuotaFromStart: options.faithfulCpu,
+    resources,
     region: model.region,
     accountId: model.accountId,
     clock: runClock,
