@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cli } from "./support/ecs-local-run.js";
+import { cli, freePort } from "./support/ecs-local-run.js";
 
 function stateDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), "ecs-local-doctor-"));
@@ -18,14 +18,15 @@ function stateDir(t: { after: (fn: () => void) => void }): string {
 }
 
 test("doctor checks the tools, namespaces, cgroups and the listener port", async (t) => {
-  const result = await cli(stateDir(t), ["doctor", "--listener-port", "80=18080"]);
+  const port = await freePort();
+  const result = await cli(stateDir(t), ["doctor", "--listener-port", `80=${port}`]);
   assert.equal(result.code, 0, `${result.stdout}${result.stderr}`);
   for (const name of ["unshare", "mount", "ip", "nft", "curl"]) {
     assert.match(result.stdout, new RegExp(`✓ ${name} +/\\S+`), name);
   }
   assert.match(result.stdout, /✓ namespaces +user, network, mount and UTS namespaces/);
   assert.match(result.stdout, /✓ cgroups +(cgroup v[12]|no cgroups)/);
-  assert.match(result.stdout, /✓ port 18080 +free for listener :80/);
+  assert.match(result.stdout, new RegExp(`✓ port ${port} +free for listener :80`));
   assert.match(result.stdout, /everything ecs-local needs is here/);
 });
 
@@ -44,7 +45,9 @@ test("a taken listener port fails the check and says how to move the listener", 
 
 test("optional requirements are checked by name; an unknown name is a usage error", async (t) => {
   const dir = stateDir(t);
-  const known = await cli(dir, ["doctor", "--with", "flask,python-venv"]);
+  // A port nothing else uses, so the check cannot fail for a port another run holds.
+  const port = ["--listener-port", `80=${await freePort()}`];
+  const known = await cli(dir, ["doctor", "--with", "flask,python-venv", ...port]);
   assert.equal(known.code, 0, known.stdout);
   assert.match(known.stdout, /✓ flask +\S*python3: flask/);
   const unknown = await cli(dir, ["doctor", "--with", "flask,emacs"]);
