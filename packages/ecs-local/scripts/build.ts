@@ -5,11 +5,8 @@
  * - dist/cli.mjs, dist/index.mjs and their shared chunks: one esbuild build with code
  *   splitting, so each command module stays lazily loaded (`ecs-local ps` never parses `up`).
  *   Packages stay imports, so each one the output names must be a runtime dependency.
- * - dist/sidecar.mjs: the sidecar in one file, pino included; every task starts one.
  * - dist/types/: declarations of the programmatic entry (tsc, tsconfig.build.json).
  *
- * All of dist/ is one flat folder: code that finds the sidecar beside itself
- * (`new URL("./sidecar.mjs", import.meta.url)`) works from any chunk.
  * Then it checks the output: nothing but node builtins and `dependencies` is imported.
  *
  * Usage: npm run build (prepack runs it, so `npm pack` always packs a fresh build)
@@ -19,7 +16,6 @@ import { readFileSync, rmSync, statSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { join } from "node:path";
 import { build, type Metafile } from "esbuild";
-import { sidecarBuildOptions } from "../src/proxy/sidecar-bundle.js";
 
 const root = join(import.meta.dirname, "..");
 const dist = join(root, "dist");
@@ -49,14 +45,6 @@ const code = await build({
   logLevel: "warning",
 });
 
-const sidecar = await build({
-  ...sidecarBuildOptions(join(dist, "sidecar.mjs")),
-  define,
-  absWorkingDir: root,
-  metafile: true,
-  logLevel: "warning",
-});
-
 const tsc = spawnSync(
   process.execPath,
   [createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"],
@@ -65,9 +53,7 @@ const tsc = spawnSync(
 if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${tsc.status})`);
 
 checkImports(code.metafile, new Set(Object.keys(manifest.dependencies ?? {})));
-checkImports(sidecar.metafile, new Set());
-
-for (const file of Object.keys({ ...code.metafile.outputs, ...sidecar.metafile.outputs }).sort()) {
+for (const file of Object.keys(code.metafile.outputs).sort()) {
   const kib = (statSync(join(root, file)).size / 1024).toFixed(1);
   // stderr: stdout belongs to the caller (npm pack --json prints its report there).
   process.stderr.write(`  ${file}  ${kib} KiB\n`);
@@ -75,7 +61,7 @@ for (const file of Object.keys({ ...code.metafile.outputs, ...sidecar.metafile.o
 
 /**
  * Fails the build when an output imports something a user's install would not have: a package
- * outside `allowed` (the sidecar allows none: it is self-contained).
+ * outside `allowed`.
  */
 function checkImports(metafile: Metafile, allowed: ReadonlySet<string>): void {
   const builtins = new Set(builtinModules);

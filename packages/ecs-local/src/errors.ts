@@ -114,13 +114,6 @@ export class BuildStepFailedError extends BuildStepError {
   }
 }
 
-/** A sidecar's configuration file is missing or invalid; the sidecar cannot start. */
-export class SidecarConfigError extends EcsLocalError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("ECS_LOCAL_SIDECAR_CONFIG", message, options);
-  }
-}
-
 /** A load balancer listener could not take its host port. */
 export class ListenerPortError extends EcsLocalError {
   readonly hostPort: number;

@@ -21,7 +21,6 @@ export {
   NoRunError,
   SandboxError,
   SandboxUnavailableError,
-  SidecarConfigError,
   TemplateError,
   UsageError,
 } from "./errors.js";

@@ -135,7 +135,7 @@ describe("ecs-local installed from its tarball into a CDK app", { timeout: 480_0
     const files = filesUnder(installed);
     const sources = files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"));
     assert.deepEqual(sources, []);
-    for (const file of ["bin/ecs-local.mjs", "dist/cli.mjs", "dist/sidecar.mjs"]) {
+    for (const file of ["bin/ecs-local.mjs", "dist/cli.mjs", "dist/index.mjs"]) {
       assert.ok(files.includes(file), `${file} in ${files.join(", ")}`);
     }
     assert.ok(files.includes("dist/types/index.d.ts"));
@@ -178,10 +178,11 @@ describe("ecs-local installed from its tarball into a CDK app", { timeout: 480_0
       const page = await get(`http://127.0.0.1:${port}/`);
       assert.equal(page.status, 200);
       assert.match(page.body, /Hello from Flask/);
-      // One sidecar per task, each the package's prebuilt dist/sidecar.mjs: nothing was
-      // bundled at run time (from the sources, up bundles into <state>/run/sidecar).
-      assert.equal(processesUnder(join(installed, "dist")).length, 2);
-      assert.ok(!existsSync(join(stateDir, "run/sidecar")));
+      // One Service Connect agent per task: an haproxy reading its task's configuration.
+      const agents = processesUnder(join(stateDir, "run")).filter((pid) =>
+        /^(\S*\/)?haproxy\0/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8")),
+      );
+      assert.equal(agents.length, 2, "two tasks, two agents");
       await downAndVerify(up, stateDir);
       // npx, the shell it starts and `up` itself run in the app folder: all gone too.
       await waitUntil(

@@ -1,6 +1,6 @@
 /**
  * The repository's own CDK app (app/infra) under ecs-local, end to end: real synth, real
- * builds, real namespaces, sidecars and sockets.
+ * builds, real namespaces, Service Connect agents and sockets.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { RunStatus } from "../src/api/control-plane-view.js";
+import { NSENTER_FLAGS } from "../src/sandbox/host-tools.js";
+import { describeExit, runProcess, succeeded } from "../src/sandbox/run-process.js";
 import {
   cli,
   freePort,
@@ -118,6 +120,32 @@ describe("ecs-local up on app/infra", { timeout: 600_000 }, () => {
     const seen = new Set<string>();
     for (let i = 0; i < 6; i++) seen.add((await messageFromFrontendTask()).servedBy.taskId);
     assert.equal(seen.size, 2, `answers came from ${[...seen].join(", ")}`);
+  });
+
+  test("Service Connect keeps routing while the control plane is stopped", async () => {
+    const state = JSON.parse(readFileSync(join(stateDir, "run/state.json"), "utf8"));
+    const target = await fetch(`${state.apiUrl}/v1/exec/frontend`);
+    const { holderPid } = (await target.json()) as { holderPid: number };
+    const pid = up.child.pid;
+    assert.ok(pid);
+    // The whole control plane (and the ALB, which lives in it) frozen; the agents are not.
+    process.kill(pid, "SIGSTOP");
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 4; i++) {
+        const url = "http://backend-container.local:5000/api/message";
+        const result = await runProcess(
+          ["nsenter", "--target", String(holderPid), ...NSENTER_FLAGS, "--", "curl", "-sf", url],
+          { timeoutMs: 10_000 },
+        );
+        assert.ok(succeeded(result), describeExit(result) + result.stderr);
+        const { stdout } = result;
+        seen.add((JSON.parse(stdout) as { servedBy: { taskId: string } }).servedBy.taskId);
+      }
+      assert.equal(seen.size, 2, "both backend tasks still answer, round robin");
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
   });
 
   test("a killed backend process gets its task replaced and the registry updated", async () => {

@@ -1,6 +1,6 @@
 /**
  * The task metadata endpoint v4 of one task. Each task gets its own server on a unix socket in
- * its folder; the task's sidecar relays 169.254.170.2:80 there. A server knows only its own
+ * its folder; the task's Service Connect agent relays 169.254.170.2:80 there. A server knows only its own
  * task, so a container can read its task's documents and nothing else of the run: no other
  * task's metadata, no control-plane route, and only GET.
  */

@@ -12,7 +12,7 @@ Usage:
                                      run the app's ECS services; -d returns once healthy,
                                      --fresh synthesizes even when nothing changed,
                                      --faithful-cpu limits CPU from a task's start
-  ecs-local doctor [--fix] [--with flask,haproxy,…]
+  ecs-local doctor [--fix] [--with flask,wrk,…]
                                      check (and with --fix install) what this machine needs
   ecs-local ps                       services, tasks, health, addresses, scaling
   ecs-local events [service] [-f]    service events and scaling activities, newest last

@@ -88,6 +88,25 @@ describe("the control plane", () => {
     );
   });
 
+  test("every live task's agent follows Cloud Map, whichever service changed it", async (t) => {
+    const s = setup(t, twoTier);
+    await s.plane.start();
+    const backend = s.byService("backend-service")[0];
+    backend?.run();
+    await nextTurn();
+    const frontend = s.byService("frontend-service")[0];
+    assert.ok(backend && frontend);
+    const ids = (endpoints: typeof backend.endpoints) =>
+      (endpoints.get("backend-service") ?? []).map((e) => e.taskId);
+    assert.deepEqual(ids(backend.endpoints), [backend.id], "the backend's own task was told");
+    s.plane.scale("backend-service", 2);
+    const second = s.byService("backend-service")[1];
+    second?.run();
+    assert.deepEqual(ids(frontend.endpoints).sort(), [backend.id, second?.id].sort());
+    void backend.stop("scale in");
+    assert.deepEqual(ids(frontend.endpoints), [second?.id], "a stopping task leaves at once");
+  });
+
   test("the ALB's targets are the RUNNING tasks of the services attached to its group", async (t) => {
     const m = model([{ name: "web", port: 3000, desiredCount: 2, targetGroup: "WebTargets" }], {
       targetGroups: [targetGroup("WebTargets", 3000)],

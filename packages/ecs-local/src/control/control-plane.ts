@@ -24,7 +24,7 @@ import type { Clock } from "./time-scale.js";
 
 export interface ControlPlaneOptions {
   readonly model: Model;
-  /** Where the registry publishes Cloud Map endpoints for the sidecars. */
+  /** Where the registry writes Cloud Map's endpoints, for people and tools. */
   readonly endpointsFile: string;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -72,6 +72,12 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
     });
     const { model } = options;
     this.registry = new Registry(options.endpointsFile);
+    // Every task's agent follows Cloud Map, whichever service changed it.
+    this.registry.onChange((endpoints) => {
+      for (const controller of this.controllers) {
+        for (const task of controller.liveTasks()) task.syncEndpoints(endpoints);
+      }
+    });
     this.controllers = model.services.map((service) => {
       const taskDefinition = model.taskDefinitions.find(
         (t) => t.origin.logicalId === service.taskDefinitionId,

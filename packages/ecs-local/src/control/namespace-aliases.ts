@@ -1,10 +1,10 @@
 /**
  * The Service Connect aliases of a namespace: the `/etc/hosts` lines every Service Connect task
  * gets (`127.255.0.N <alias>`, as ECS writes them) and the egress listener of each alias in the
- * task's sidecar.
+ * task's Service Connect agent.
  */
 import type { Service } from "../model/types.js";
-import type { EgressConfig } from "../proxy/sidecar-config.js";
+import type { EgressConfig } from "../proxy/agent-config.js";
 import { assignAliasAddresses, type HostEntry } from "../sandbox/hosts-file.js";
 
 export function namespaceAliases(services: readonly Service[]): {

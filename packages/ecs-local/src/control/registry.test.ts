@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { parseEndpoints } from "../proxy/endpoints-file.js";
 import { Registry } from "./registry.js";
 
-test("the registry publishes every change to the endpoints file the sidecars read", (t) => {
+test("the registry publishes every change to the endpoints file and to its listeners", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "ecs-local-registry-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, "run", "endpoints.json");
@@ -17,6 +17,8 @@ test("the registry publishes every change to the endpoints file the sidecars rea
   };
   const registry = new Registry(file);
   assert.equal(read().services.size, 0, "an empty file exists from the start");
+  const told: string[][] = [];
+  registry.onChange((endpoints) => told.push((endpoints.get("api") ?? []).map((e) => e.taskId)));
 
   const instance = (discoveryName: string, instanceId: string) => ({
     discoveryName,
@@ -33,6 +35,8 @@ test("the registry publishes every change to the endpoints file the sidecars rea
     { taskId: "b", socketPath: "/run/b/api.sock" },
   ]);
   assert.equal(registry.instances("api").length, 2);
+  assert.deepEqual(told, [["b"], ["a", "b"], ["a", "b"]], "each change told, in order");
+  assert.deepEqual(registry.endpoints(), three.services, "endpoints() is what the file holds");
 
   assert.equal(registry.deregisterTask("a"), 2, "every instance of the task goes");
   const after = read();
@@ -41,4 +45,5 @@ test("the registry publishes every change to the endpoints file the sidecars rea
   assert.equal(after.services.get("admin"), undefined);
   assert.equal(registry.deregisterTask("nobody"), 0);
   assert.equal(read().version, after.version, "nothing removed, nothing written");
+  assert.equal(told.length, 4, "nothing removed, nothing told");
 });

@@ -1,7 +1,8 @@
 /**
  * The Cloud Map registry of a run: one instance per registered task and discovery name, with
- * the attributes ECS gives Service Connect instances. Every change is published to the
- * endpoints file the sidecars watch, so routing never asks the control plane.
+ * the attributes ECS gives Service Connect instances. Every change is written to the endpoints
+ * file (for people and tools) and told to the listeners: the control plane pushes it to every
+ * task's Service Connect agent, as ECS's control plane pushes endpoints to Envoy.
  */
 import { type Endpoint, writeEndpointsFile } from "../proxy/endpoints-file.js";
 
@@ -14,9 +15,13 @@ export interface Instance {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
+/** The endpoints of each discovery name, ordered by task ID. */
+export type EndpointMap = ReadonlyMap<string, readonly Endpoint[]>;
+
 export class Registry {
   readonly #instances = new Map<string, Instance>();
   readonly #endpointsFile: string;
+  readonly #listeners = new Set<(endpoints: EndpointMap) => void>();
   #version = 0;
 
   constructor(endpointsFile: string) {
@@ -53,7 +58,13 @@ export class Registry {
     );
   }
 
-  #publish(): void {
+  /** Calls `listener` after every change, with the endpoints then. */
+  onChange(listener: (endpoints: EndpointMap) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  /** The healthy, registered endpoints of every discovery name now. */
+  endpoints(): EndpointMap {
     const services = new Map<string, Endpoint[]>();
     for (const instance of this.#instances.values()) {
       const list = services.get(instance.discoveryName) ?? [];
@@ -61,6 +72,12 @@ export class Registry {
       services.set(instance.discoveryName, list);
     }
     for (const list of services.values()) list.sort((a, b) => a.taskId.localeCompare(b.taskId));
+    return services;
+  }
+
+  #publish(): void {
+    const services = this.endpoints();
     writeEndpointsFile(this.#endpointsFile, { version: ++this.#version, services });
+    for (const listener of this.#listeners) listener(services);
   }
 }

@@ -150,6 +150,7 @@ export class ServiceController {
       taskDefinition: this.#options.taskDefinition,
       onChange: (t) => this.#onTaskChange(t),
       onLog: this.#options.onLog,
+      endpoints: () => this.#options.registry.endpoints(),
     });
     this.tasks.set(id, task);
     this.#event(`started task ${id.slice(0, 8)} (${cause})`);

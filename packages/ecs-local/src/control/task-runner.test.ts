@@ -1,5 +1,5 @@
 /**
- * Real tasks (namespaces, the sidecar, containers as node processes) measured and limited
+ * Real tasks (namespaces, the Service Connect agent, containers as node processes) measured and limited
  * through this machine's cgroups, and through /proc sums when cgroups are turned off.
  */
 import assert from "node:assert/strict";
@@ -12,17 +12,15 @@ import pino from "pino";
 import { TaskMetadataServer } from "../api/task-metadata.js";
 import type { PreparedImage } from "../image/build-steps.js";
 import type { ContainerDefinition, TaskDefinition } from "../model/types.js";
-import type { SidecarCommand } from "../proxy/sidecar-launch.js";
-import { sidecarCommand } from "../proxy/sidecar-launch.js";
 import { readPids } from "../sandbox/cgroup-tree.js";
 import {
+  AGENT_GROUP,
   accountingFor,
   type RunResources,
   resourceAccounting,
   runGroup,
   runGroupDirs,
   runResources,
-  SIDECAR_GROUP,
 } from "../sandbox/task-resources.js";
 import { OUT_OF_MEMORY_REASON, type TaskRunner, taskRunnerFactory } from "./task-runner.js";
 import type { ServiceTask } from "./task-state.js";
@@ -38,12 +36,10 @@ const BUSY = "for (;;) {}";
 const GREEDY = "const a = []; setInterval(() => a.push(Buffer.alloc(16 * 1024 * 1024, 1)), 10);";
 
 let root: string;
-let sidecar: SidecarCommand;
 
-before(async () => {
+before(() => {
   root = mkdtempSync(join(tmpdir(), "ecs-local-task-runner-"));
   mkdirSync(join(root, "image"));
-  sidecar = await sidecarCommand(join(root, "sidecar"));
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -92,11 +88,9 @@ function startTask(
     logger: pino({ level: "silent" }),
     aliases: [],
     egress: [],
-    endpointsFile: join(runDir, "endpoints.json"),
     hiddenPaths: [],
     prepareImage: async () => image,
     environmentFor: () => ({}),
-    sidecarCommand: sidecar,
     serveMetadata: (socketPath, source) => TaskMetadataServer.start(socketPath, source),
     ...(resources ? { resources: resources(runDir) } : {}),
   });
@@ -106,6 +100,7 @@ function startTask(
     taskDefinition: td,
     onChange: () => {},
     onLog: () => {},
+    endpoints: () => new Map(),
   }) as TaskRunner;
   t.after(() => task.stop("test over"));
   void task.start();
@@ -145,22 +140,22 @@ describe("a task's resources, with cgroups", { timeout: 120_000 }, () => {
     const idleApp = idle.task.containerUsage().values().next().value;
     const hogApp = [...hog.task.containerUsage().values()][0];
     t.diagnostic(
-      `idle task ${(idleUsed / MiB).toFixed(1)} MiB (its container ${((idleApp?.memoryBytes ?? 0) / MiB).toFixed(1)} MiB, the rest its sidecar); ` +
+      `idle task ${(idleUsed / MiB).toFixed(1)} MiB (its container ${((idleApp?.memoryBytes ?? 0) / MiB).toFixed(1)} MiB, the rest its agent); ` +
         `64 MiB task ${(hogUsed / MiB).toFixed(1)} MiB`,
     );
     assert.ok(hogApp && hogApp.memoryBytes >= 64 * MiB, "the holding container's own figure");
-    assert.ok(idleApp && idleUsed > idleApp.memoryBytes, "the task's figure includes its sidecar");
+    assert.ok(idleApp && idleUsed > idleApp.memoryBytes, "the task's figure includes its agent");
 
     const before = hog.task.usage()?.cpuNanos ?? 0;
     await new Promise((r) => setTimeout(r, 500));
     const grown = (hog.task.usage()?.cpuNanos ?? 0) - before;
     assert.ok(grown >= 200e6, `CPU grew ${grown / 1e6} ms in 500 ms of a busy loop`);
 
-    // The sidecar is in its own child group of the task, as ECS's agent container is.
-    const sidecarDir = join(h.memory, runGroup(hog.runDir), hog.task.id, SIDECAR_GROUP);
-    const sidecarPids = readPids(sidecarDir);
-    assert.equal(sidecarPids.length, 1);
-    assert.match(readFileSync(`/proc/${sidecarPids[0]}/cmdline`, "utf8"), /sidecar/);
+    // The agent is in its own child group of the task, as ECS's agent container is.
+    const agentDir = join(h.memory, runGroup(hog.runDir), hog.task.id, AGENT_GROUP);
+    const agentPids = readPids(agentDir);
+    assert.equal(agentPids.length, 1);
+    assert.match(readFileSync(`/proc/${agentPids[0]}/cmdline`, "utf8"), /haproxy/);
 
     await Promise.all([idle.task.stop("test over"), hog.task.stop("test over")]);
     assert.deepEqual(runGroupDirs(hog.runDir, h), [], "the task's groups are gone");
@@ -217,7 +212,7 @@ describe("a task's resources, from /proc sums", { timeout: 60_000 }, () => {
       const memory = task.usage()?.memoryBytes ?? 0;
       return memory >= 64 * MiB ? memory : undefined;
     }, "64 MiB in /proc");
-    t.diagnostic(`/proc sums: ${(used / MiB).toFixed(1)} MiB (container + sidecar, resident)`);
+    t.diagnostic(`/proc sums: ${(used / MiB).toFixed(1)} MiB (container + agent, resident)`);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(task.status, "RUNNING", "a 32 MiB task holding 64 MiB is not killed");
   });

@@ -9,24 +9,21 @@ import type { TaskMetadataSource } from "../api/task-metadata.js";
 import type { PreparedImage } from "../image/build-steps.js";
 import { containerProcess } from "../image/container-process.js";
 import type { ContainerDefinition, TaskDefinition } from "../model/types.js";
-import { SIDECAR_DEFAULTS } from "../proxy/defaults.js";
-import type { EgressConfig, SidecarConfig } from "../proxy/sidecar-config.js";
+import type { AgentConfig, EgressConfig } from "../proxy/agent-config.js";
+import { SERVICE_CONNECT_DEFAULTS } from "../proxy/defaults.js";
 import type { HostEntry } from "../sandbox/hosts-file.js";
 import { type ContainerUsage, systemCpuNanos } from "../sandbox/process-usage.js";
+import { metadataUri } from "../sandbox/task-addresses.js";
 import {
-  metadataUri,
-  TASK_METADATA_ADDRESS,
-  TASK_METADATA_PORT,
-} from "../sandbox/task-addresses.js";
-import {
+  AGENT_GROUP,
   type RunResources,
   runResources,
-  SIDECAR_GROUP,
   type TaskResources,
 } from "../sandbox/task-resources.js";
 import { TaskSandbox } from "../sandbox/task-sandbox.js";
 import { type ContainerHealthState, foldHealth, INITIAL_HEALTH } from "./container-health.js";
-import { startSidecar } from "./sidecar-process.js";
+import type { EndpointMap } from "./registry.js";
+import { ServiceConnectAgent } from "./service-connect-agent.js";
 import {
   containerDocument,
   dockerIdOf,
@@ -53,9 +50,8 @@ export interface TaskRunContext {
   readonly logger: Logger;
   /** Every Service Connect alias of the namespace, with its 127.255.0.N address. */
   readonly aliases: readonly HostEntry[];
-  /** The egress listeners a Service Connect task's sidecar opens, one per alias. */
+  /** The egress listeners a Service Connect task's agent opens, one per alias. */
   readonly egress: readonly EgressConfig[];
-  readonly endpointsFile: string;
   /** What containers must not see (the run folder, the secrets file). */
   readonly hiddenPaths: readonly string[];
   readonly prepareImage: (container: ContainerDefinition) => Promise<PreparedImage>;
@@ -67,8 +63,6 @@ export interface TaskRunContext {
     taskDefinition: TaskDefinition,
     container: ContainerDefinition,
   ) => Readonly<Record<string, string>>;
-  /** The command line that starts a sidecar with the given config file. */
-  readonly sidecarCommand: (configPath: string) => string[];
   /** Serves a task's metadata endpoint on a unix socket until `close()`. */
   readonly serveMetadata: (
     socketPath: string,
@@ -86,7 +80,7 @@ export interface TaskRunContext {
   readonly cpuQuotaFromStart?: boolean;
 }
 
-/** The factory of real tasks: namespaces, a sidecar, the containers' processes. */
+/** The factory of real tasks: namespaces, a Service Connect agent, the containers' processes. */
 export function taskRunnerFactory(context: TaskRunContext): TaskFactory {
   const resources =
     context.resources ??
@@ -120,7 +114,7 @@ interface RunningContainer {
 }
 
 /**
- * One ECS task: its sandbox, its Service Connect sidecar and its containers, from
+ * One ECS task: its sandbox, its Service Connect agent and its containers, from
  * PROVISIONING to STOPPED. Stopping is single-flight and always ends in STOPPED with a reason.
  */
 export class TaskRunner implements ServiceTask, TaskMetadataSource {
@@ -142,7 +136,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   readonly #log: Logger;
   readonly #containers: RunningContainer[] = [];
   readonly #logStreams: WriteStream[] = [];
-  #sidecar?: ChildProcess;
+  #agent?: ServiceConnectAgent;
   #resources?: TaskResources;
   #metadataServer?: { close(): Promise<void> };
   #stopping?: Promise<void>;
@@ -202,7 +196,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       signal: this.#abort.signal,
     });
     // The task's group, with the task definition's memory and CPU, before anything of the
-    // task runs: each container and the sidecar start in a child group of it.
+    // task runs: each container and the agent start in a child group of it.
     this.#resources = await this.#ctx.resources.openTask(this.id, {
       memoryMiB: taskDefinition.memoryMiB,
       cpuUnits: taskDefinition.cpu,
@@ -217,15 +211,21 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     if (this.#stopRequested()) return;
     const metadataSocket = join(this.#sandbox.dir, "metadata.sock");
     this.#metadataServer = await this.#ctx.serveMetadata(metadataSocket, this);
-    // Containers start only once the sidecar reports every listener bound and every alias
-    // redirected, as ECS starts them after the Service Connect agent is healthy.
-    this.#sidecar = await startSidecar({
+    // Containers start only once the agent routes (every listener bound, every alias
+    // redirected), as ECS starts them after the Service Connect agent is healthy.
+    this.#agent = await ServiceConnectAgent.start({
       sandbox: this.#sandbox,
-      config: this.#sidecarConfig(metadataSocket, serviceConnect),
-      command: this.#ctx.sidecarCommand,
-      log: this.#openLog(SIDECAR_GROUP),
-      cgroup: this.#resources.enter(SIDECAR_GROUP),
+      config: this.#agentConfig(metadataSocket, serviceConnect),
+      takenPorts: taskDefinition.containers.flatMap((c) =>
+        c.portMappings.map((p) => p.containerPort),
+      ),
+      endpoints: this.#init.endpoints(),
+      log: this.#openLog(AGENT_GROUP),
+      logger: this.#log,
+      cgroup: this.#resources.enter(AGENT_GROUP),
     });
+    // Cloud Map may have changed while the agent started.
+    void this.#agent.syncEndpoints(this.#init.endpoints());
     if (this.#stopRequested()) return;
     taskDefinition.containers.forEach((definition, index) => {
       this.#startContainer(definition, images[index] as PreparedImage);
@@ -242,7 +242,12 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     return this.desiredStatus === "STOPPED";
   }
 
-  #sidecarConfig(metadataSocket: string, serviceConnect: boolean): SidecarConfig {
+  /** Makes the agent's endpoints those of Cloud Map now. */
+  syncEndpoints(endpoints: EndpointMap): void {
+    void this.#agent?.syncEndpoints(endpoints);
+  }
+
+  #agentConfig(metadataSocket: string, serviceConnect: boolean): AgentConfig {
     const sandbox = this.#sandbox as TaskSandbox;
     const ingress = this.#init.taskDefinition.containers.flatMap((c) =>
       c.portMappings.map((p) => {
@@ -255,15 +260,12 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     );
     return {
       taskId: this.id,
+      dir: sandbox.dir,
       ingress,
       egress: serviceConnect ? this.#ctx.egress : [],
-      endpointsFile: this.#ctx.endpointsFile,
-      metadata: {
-        listenAddress: TASK_METADATA_ADDRESS,
-        listenPort: TASK_METADATA_PORT,
-        upstreamSocketPath: metadataSocket,
-      },
-      drainMs: this.#ctx.clock.scaled(SIDECAR_DEFAULTS.drainMs, 500),
+      metadataSocket,
+      adminSocket: join(sandbox.dir, "agent.sock"),
+      drainMs: this.#ctx.clock.scaled(SERVICE_CONNECT_DEFAULTS.drainMs, 1_000),
     };
   }
 
@@ -388,8 +390,8 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   }
 
   /**
-   * Stops the task as ECS does: deregister, SIGTERM every container, SIGKILL after its stop
-   * timeout, drain and stop the sidecar, remove the namespaces.
+   * Stops the task as ECS does: deregister, drain the agent's inbound listeners, SIGTERM every
+   * container, SIGKILL after its stop timeout, stop the agent, remove the namespaces.
    */
   stop(reason: string, failed = false): Promise<void> {
     if (this.#stopping) return this.#stopping;
@@ -404,6 +406,8 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     this.#setStatus("DEACTIVATING");
     this.#setStatus("STOPPING");
     const { clock } = this.#ctx;
+    // New inbound connections stop; the app's own outbound calls keep working while it stops.
+    await this.#agent?.drainInbound();
     await Promise.all(
       this.#containers.map(async (c) => {
         if (c.process.exitCode !== null || c.process.signalCode !== null) return;
@@ -414,14 +418,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
         clearTimeout(timer);
       }),
     );
-    const sidecar = this.#sidecar;
-    if (sidecar && sidecar.exitCode === null && sidecar.signalCode === null) {
-      sidecar.kill("SIGTERM");
-      const drainMs = clock.scaled(SIDECAR_DEFAULTS.drainMs, 1_000);
-      const timer = setTimeout(() => sidecar.kill("SIGKILL"), drainMs + 1_000);
-      await once(sidecar, "exit").catch(() => {});
-      clearTimeout(timer);
-    }
+    await this.#agent?.stop();
     await this.#metadataServer?.close();
     this.#abort.abort();
     try {
@@ -434,7 +431,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
         .catch((err) => this.#log.warn({ err }, "cannot remove the task's cgroups"));
     }
     // A process's last output can arrive after its exit: end the logs once every pipe closed.
-    const children = [sidecar, ...this.#containers.map((c) => c.process)];
+    const children = [this.#agent?.process, ...this.#containers.map((c) => c.process)];
     await Promise.all(children.map((child) => child && outputClosed(child, 2_000)));
     for (const stream of this.#logStreams) stream.end();
     this.#setStatus("STOPPED");
@@ -500,12 +497,12 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   }
 
   /**
-   * The whole task's usage, containers and sidecar together: its cgroup's figures, else the
+   * The whole task's usage, containers and agent together: its cgroup's figures, else the
    * sum over their process trees from /proc.
    */
   usage(): TaskUsage | undefined {
     if (this.status !== "RUNNING" || !this.#resources) return undefined;
-    const roots = [this.#sidecar, ...this.#containers.map((c) => c.process)]
+    const roots = [this.#agent?.process, ...this.#containers.map((c) => c.process)]
       .filter((child) => child?.pid !== undefined && child.exitCode === null)
       .map((child) => child?.pid as number);
     return this.#resources.usage(roots);

@@ -1,8 +1,9 @@
 import type { Service, TaskDefinition } from "../model/types.js";
+import type { EndpointMap } from "./registry.js";
 
 /**
  * What the control plane knows about one task. Lifecycle names follow ECS's `lastStatus`:
- * PROVISIONING (sandbox) → PENDING (build, sidecar, containers starting) → RUNNING →
+ * PROVISIONING (sandbox) → PENDING (build, Service Connect agent, containers starting) → RUNNING →
  * DEACTIVATING (deregistered, draining) → STOPPING → STOPPED.
  */
 export type TaskStatus =
@@ -42,7 +43,7 @@ export interface TaskUsage {
 
 /**
  * One task as its service controller and the control plane use it. `TaskRunner` is the real
- * one (namespaces, sidecar, containers); tests of the control logic use an in-memory one.
+ * one (namespaces, Service Connect agent, containers); tests of the control logic use an in-memory one.
  */
 export interface ServiceTask extends TaskView {
   readonly startedAt?: number;
@@ -60,6 +61,8 @@ export interface ServiceTask extends TaskView {
   socketForPort(containerPort: number): string | undefined;
   /** Its resource usage now, or undefined while it is not RUNNING. */
   usage(): TaskUsage | undefined;
+  /** Makes the task's Service Connect agent route to these endpoints (Cloud Map now). */
+  syncEndpoints(endpoints: EndpointMap): void;
   /** Runs the task to RUNNING; a failure stops it with a reason, it never rejects. */
   start(): Promise<void>;
   /** Stops it in ECS's order. Single-flight; resolves once STOPPED. */
@@ -75,6 +78,8 @@ export interface TaskInit {
   readonly onChange: (task: ServiceTask) => void;
   /** Called with each output line of a container, already prefixed. */
   readonly onLog: (line: string) => void;
+  /** Cloud Map's endpoints now: what the task's agent starts with. */
+  readonly endpoints: () => EndpointMap;
 }
 
 /** Makes tasks; injected so the control logic can be tested without namespaces. */

@@ -1,6 +1,6 @@
 /**
- * The endpoints file: the control plane's view of which tasks serve each discovery name,
- * pushed to sidecars the way an xDS server pushes clusters. The control plane writes it
+ * The endpoints file: the control plane's view of which tasks serve each discovery name (Cloud
+ * Map), published for people and tools to read. The control plane writes it
  * atomically (write a temp file, rename over) so a reader never sees half a file:
  *
  * ```json
@@ -9,8 +9,8 @@
  * ```
  *
  * Only healthy, registered tasks are listed; a name with no entry (or `[]`) has no endpoint.
- * Parsing is pure; a bad file is a value, so the watcher (the one reader) can keep its last
- * good snapshot. {@link writeEndpointsFile} is the one writer.
+ * Parsing is pure and a bad file is a value, for whoever reads it back (tests, tools).
+ * {@link writeEndpointsFile} is the one writer.
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -85,7 +85,7 @@ export function renderEndpoints(snapshot: EndpointsSnapshot): string {
 
 /**
  * Writes the endpoints file: the one writer. Write a temporary file, then rename it over the
- * old one, so a sidecar reading at the same moment sees the old file or the new one, whole.
+ * old one, so a reader at that moment sees the old file or the new one, whole.
  */
 export function writeEndpointsFile(file: string, snapshot: EndpointsSnapshot): void {
   mkdirSync(dirname(file), { recursive: true });

@@ -1,19 +1,16 @@
 /**
- * How traffic to a Service Connect alias reaches the sidecar. ECS does not bind the alias
+ * How traffic to a Service Connect alias reaches the task's agent. ECS does not bind the alias
  * address itself: it redirects `127.255.0.N:<port>` to the agent's listener with netfilter,
  * so the app may still bind `0.0.0.0:<port>` (the backend listens on 5000 and also dials
  * `backend-container.local:5000`). We do the same with one nftables table per task, inside
- * the task's network namespace, where the sidecar is root of its user namespace.
+ * the task's network namespace, where the agent is root of its user namespace.
  */
-import { SandboxError } from "../errors.js";
-import { findTool } from "../sandbox/host-tools.js";
-import { describeExit, runProcess, succeeded } from "../sandbox/run-process.js";
 
 export interface Redirect {
   /** The address and port the app dials (alias or task-metadata address). */
   readonly address: string;
   readonly port: number;
-  /** The loopback port the sidecar's listener actually bound. */
+  /** The loopback port of the agent's listener. */
   readonly toPort: number;
 }
 
@@ -35,24 +32,4 @@ export function renderRedirects(redirects: readonly Redirect[]): string {
     "}",
     "",
   ].join("\n");
-}
-
-/** Installs the redirects in the current network namespace with `nft -f -`. */
-export async function installRedirects(redirects: readonly Redirect[]): Promise<void> {
-  if (redirects.length === 0) return;
-  const nft = await findTool("nft");
-  if (!nft) {
-    throw new SandboxError(
-      "nft (nftables) is not installed; Service Connect aliases need it to reach the sidecar. `ecs-local doctor` says how to install it.",
-    );
-  }
-  const result = await runProcess([nft, "-f", "-"], {
-    input: renderRedirects(redirects),
-    timeoutMs: 10_000,
-  });
-  if (!succeeded(result)) {
-    throw new SandboxError(
-      `nft could not install the Service Connect redirects (${describeExit(result)}): ${result.stderr.trim()}`,
-    );
-  }
 }

@@ -1,11 +1,11 @@
 /**
  * Keep-alive connection pools to endpoints, one `http.Agent` per endpoint socket. When an
  * endpoint leaves the endpoints file its pool is retired: idle connections close now and busy
- * ones close after their response, so the departing task's sidecar can finish draining
+ * ones close after their response, so the departing task's agent can finish draining
  * instead of waiting out its drain timeout for connections we would never use again.
  */
 import http from "node:http";
-import { SIDECAR_DEFAULTS } from "./defaults.js";
+import { SERVICE_CONNECT_DEFAULTS } from "./defaults.js";
 
 class RetirableAgent extends http.Agent {
   retired = false;
@@ -26,7 +26,7 @@ export class UpstreamPool {
   readonly #idleMs: number;
 
   constructor(options: { idleMs?: number } = {}) {
-    this.#idleMs = options.idleMs ?? SIDECAR_DEFAULTS.upstreamPoolIdleMs;
+    this.#idleMs = options.idleMs ?? SERVICE_CONNECT_DEFAULTS.upstreamPoolIdleMs;
   }
 
   /** The agent for an endpoint socket, created on first use. */

@@ -78,12 +78,27 @@ test("every requirement names a package for every package manager and says why",
 });
 
 test("optional requirements are looked up by name; unknown names come back", () => {
-  const { found, unknown } = optionalRequirements(["flask", "haproxy", "nope"]);
+  const { found, unknown } = optionalRequirements(["flask", "wrk", "nope"]);
   assert.deepEqual(
     found.map((r) => r.name),
-    ["flask", "haproxy"],
+    ["flask", "wrk"],
   );
   assert.deepEqual(unknown, ["nope"]);
+});
+
+test("the haproxy requirement takes 2.4 or newer: servers added at run time came then", () => {
+  const probe = RUN_REQUIREMENTS.find((r) => r.name === "haproxy")?.probes[0];
+  assert.ok(probe?.kind === "versioned-command");
+  const cases: [string, boolean][] = [
+    ["HAProxy version 2.6.12-1+deb12u1 2023/12/16 - https://haproxy.org/", true],
+    ["HAProxy version 2.4.24-0ubuntu0.22.04.1 2023/10/31", true],
+    ["HAProxy version 3.0.5-1 2024/09/19 - https://haproxy.org/", true],
+    ["HA-Proxy version 2.2.9-2+deb11u5 2023/04/10 - https://haproxy.org/", false],
+    ["HA-Proxy version 1.8.19-1+deb10u3 2020/08/01", false],
+  ];
+  for (const [output, accepted] of cases) {
+    assert.equal(probe.versionPattern.test(output), accepted, output);
+  }
 });
 
 test("the aws requirement takes the AWS CLI v2 only, not version 1 earlier on PATH", () => {

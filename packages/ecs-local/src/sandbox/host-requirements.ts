@@ -75,9 +75,24 @@ export const RUN_REQUIREMENTS: readonly HostRequirement[] = [
   },
   {
     name: "nft",
-    why: "redirects Service Connect aliases to the task's sidecar, as ECS does with iptables",
+    why: "redirects Service Connect aliases to the task's agent, as ECS does with iptables",
     probes: [command("nft")],
     packages: sameEverywhere("nftables"),
+  },
+  {
+    name: "haproxy",
+    why: "is every task's Service Connect agent (ECS runs Envoy there)",
+    // Servers added and removed at run time (`add server`, `del server`) came in 2.4.
+    probes: [
+      {
+        kind: "versioned-command",
+        name: "haproxy",
+        versionArgs: ["-v"],
+        versionPattern: /^HA-?Proxy version (2\.([4-9]|\d\d)|[3-9])\./im,
+        wanted: "haproxy 2.4 or newer",
+      },
+    ],
+    packages: sameEverywhere("haproxy"),
   },
   {
     name: "curl",
@@ -105,12 +120,6 @@ export const OPTIONAL_REQUIREMENTS: readonly HostRequirement[] = [
       apk: "py3-flask",
       pacman: "python-flask",
     },
-  },
-  {
-    name: "haproxy",
-    why: "runs the native reference proxy of the data-path benchmark",
-    probes: [command("haproxy")],
-    packages: sameEverywhere("haproxy"),
   },
   {
     name: "ab",

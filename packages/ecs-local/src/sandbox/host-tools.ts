@@ -14,7 +14,7 @@ export const NAMESPACE_FLAGS = ["--user", "--map-root-user", "--net", "--mount",
 
 /**
  * The `nsenter` flags that join only the task's user and network namespaces: its loopback, its
- * ports and its netfilter rules, with the host's filesystem. The Service Connect sidecar runs
+ * ports and its netfilter rules, with the host's filesystem. The Service Connect agent runs
  * so: it needs the run folder (the endpoints file, other tasks' ingress sockets, its task's
  * metadata socket) that the task's containers must not see.
  */

@@ -1,7 +1,7 @@
 /**
  * The `/etc/hosts` a task sees, rendered the way ECS writes it for Service Connect: loopback
  * names first, then one `127.255.0.N <alias>` line per client alias, so an app dialling
- * `backend-container.local:5000` lands on its own sidecar's egress listener. Pure.
+ * `backend-container.local:5000` lands on its own agent's egress listener. Pure.
  */
 
 /** One `address name` line. */

@@ -87,7 +87,7 @@ export function processTree(rootPid: number): number[] {
 
 /**
  * Live processes (other than this one) whose command line or working folder is under `dir`:
- * what a run of that state folder started (containers run from its image folders, sidecars
+ * what a run of that state folder started (containers run from its image folders, agents
  * from its run folder).
  */
 export function processesUnder(dir: string): number[] {

@@ -21,12 +21,12 @@ import {
 import { parseCgroupMounts } from "./cgroups.js";
 import { isRunning } from "./procs.js";
 import {
+  AGENT_GROUP,
   accountingFor,
   resourceAccounting,
   runGroup,
   runGroupDirs,
   runResources,
-  SIDECAR_GROUP,
 } from "./task-resources.js";
 
 const MiB = 1024 * 1024;
@@ -85,12 +85,12 @@ test("a task's group carries the task's limits, a container's group its own", as
   const task = await run.openTask("task1", { memoryMiB: 512, cpuUnits: 256 });
   t.after(() => task.release());
   const procs = task.enter("app", { memoryMiB: 128 });
-  task.enter(SIDECAR_GROUP);
+  task.enter(AGENT_GROUP);
   const taskDir = (root: string) => join(root, runGroup(runDir), "task1");
   assert.deepEqual(procs, procsFiles(h, `${runGroup(runDir)}/task1/app`));
   for (const root of rootsOf(h)) {
     assert.ok(existsSync(join(taskDir(root), "app")), `app group under ${root}`);
-    assert.ok(existsSync(join(taskDir(root), SIDECAR_GROUP)), `sidecar group under ${root}`);
+    assert.ok(existsSync(join(taskDir(root), AGENT_GROUP)), `agent group under ${root}`);
   }
   if (h.version === "v1") {
     assert.equal(read(taskDir(h.memory), "memory.limit_in_bytes"), String(512 * MiB));
@@ -123,7 +123,7 @@ test("memory held and CPU burnt show in the task's and the container's figures",
   t.after(() => Promise.all([idle.release(), hog.release()]));
   await startNode(t, idle.enter("app"), IDLE);
   await startNode(t, hog.enter("app"), HOLD_64_MIB);
-  const busy = await startNode(t, hog.enter(SIDECAR_GROUP), BUSY);
+  const busy = await startNode(t, hog.enter(AGENT_GROUP), BUSY);
 
   const idleUsed = idle.usage([])?.memoryBytes ?? Number.NaN;
   const hogUsed = hog.usage([])?.memoryBytes ?? Number.NaN;
@@ -138,7 +138,7 @@ test("memory held and CPU burnt show in the task's and the container's figures",
   assert.ok(container && container.memoryBytes >= 64 * MiB, "the container's own figure");
   assert.equal(container?.pids, 1);
 
-  // The busy loop is in the sidecar's group: it counts toward the task, not toward "app".
+  // The busy loop is in the agent's group: it counts toward the task, not toward "app".
   const before = hog.usage([])?.cpuNanos ?? 0;
   const appBefore = hog.containerUsage("app", 0)?.cpuNanos ?? 0;
   await sleep(500);

@@ -8,7 +8,7 @@
  *                                                     /<task id>/ecs-service-connect
  *
  * The task group carries the task-level limits (`memory`, `cpu`) and its figures cover every
- * container and the sidecar, as the ECS agent's do; a container group carries the container's
+ * container and the Service Connect agent, as the ECS agent's do; a container group carries the container's
  * own hard `memory`. Without cgroups, usage is summed over the process trees from /proc and
  * nothing is limited.
  */
@@ -41,8 +41,8 @@ import { type ContainerUsage, processTreeUsage } from "./process-usage.js";
 
 /** The folder under each hierarchy that every run's groups live in. */
 export const CGROUP_PARENT = "ecs-local";
-/** The sidecar's group in its task: the name of the Service Connect agent's container. */
-export const SIDECAR_GROUP = "ecs-service-connect";
+/** The Service Connect agent's group in its task: the name of ECS's agent container. */
+export const AGENT_GROUP = "ecs-service-connect";
 
 /** How this process measures and limits its tasks. */
 export interface ResourceAccounting {
@@ -137,14 +137,14 @@ export interface TaskLimits {
 /** What a task's resources are: placement, usage, OOM kills; released when the task stops. */
 export interface TaskResources {
   /**
-   * Makes the group of a container (or of the sidecar, {@link SIDECAR_GROUP}) with its own hard
+   * Makes the group of a container (or of the Service Connect agent, {@link AGENT_GROUP}) with its own hard
    * memory limit, and returns the `cgroup.procs` files its processes must start in (see
    * `placedInCgroups`). None without cgroups.
    */
   /** Applies the task's CPU quota, if it has one and it is not applied yet. */
   limitCpu(): void;
   enter(name: string, limits?: { readonly memoryMiB?: number }): readonly string[];
-  /** The whole task's usage: every container and the sidecar. `rootPids` serve /proc sums. */
+  /** The whole task's usage: every container and the agent. `rootPids` serve /proc sums. */
   usage(rootPids: readonly number[]): { memoryBytes: number; cpuNanos: number } | undefined;
   /** One container's usage; `rootPid` serves /proc sums. */
   containerUsage(name: string, rootPid: number): ContainerUsage | undefined;

@@ -1,7 +1,7 @@
 /**
  * A task's sandbox: new user, network, mount and UTS namespaces held open by a tiny holder
  * process (ECS's pause container), with `lo` up, the task metadata address 169.254.170.2 on
- * it, and the task's own /etc/hosts bind-mounted in. Containers and the sidecar join it with
+ * it, and the task's own /etc/hosts bind-mounted in. Containers and the Service Connect agent join it with
  * `nsenter`, so every replica keeps its real ports.
  */
 import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
@@ -62,7 +62,7 @@ export interface SandboxSpawnOptions {
   readonly stdio?: StdioOptions;
   /**
    * `all`: the task's every namespace, what a container sees. `network`: only its user and
-   * network namespaces, with the host's filesystem (the sidecar). @default "all"
+   * network namespaces, with the host's filesystem (the Service Connect agent). @default "all"
    */
   readonly namespaces?: "all" | "network";
   /**
@@ -81,6 +81,10 @@ export interface SandboxExecOptions {
   readonly maxOutputBytes?: number;
   /** As for {@link SandboxSpawnOptions.cgroup}: a health check runs in its container's groups. */
   readonly cgroup?: readonly string[];
+  /** As for {@link SandboxSpawnOptions.namespaces}. @default "all" */
+  readonly namespaces?: "all" | "network";
+  /** Written to the command's stdin. @default none */
+  readonly input?: string;
 }
 
 /** The outcome of {@link TaskSandbox.exec}; a failing or timed-out command is a value, not an error. */
@@ -293,7 +297,7 @@ export class TaskSandbox {
         this.#nsenter,
         "--target",
         String(this.holderPid),
-        ...NSENTER_FLAGS,
+        ...(options.namespaces === "network" ? NSENTER_NETWORK_FLAGS : NSENTER_FLAGS),
         `--wd=${cwd}`,
         "--",
         ...argv,
@@ -301,6 +305,7 @@ export class TaskSandbox {
       {
         env: options.env ?? process.env,
         timeoutMs: options.timeoutMs,
+        ...(options.input === undefined ? {} : { input: options.input }),
         maxOutputBytes: options.maxOutputBytes ?? 65_536,
         onSpawn: (child) => this.#track(child),
       },

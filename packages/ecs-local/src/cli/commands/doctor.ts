@@ -31,7 +31,7 @@ import { parseListenerPorts } from "../up-flags.js";
 /**
  * Checks everything `up` needs from this machine and says, for each missing piece, why it is
  * needed and the exact command that installs it. `--fix` installs what it can; `--with`
- * adds optional requirements (`--with flask,haproxy`). Exits 1 while something is missing.
+ * adds optional requirements (`--with flask,wrk`). Exits 1 while something is missing.
  */
 export async function run(args: CommandArgs): Promise<void> {
   const requirements = [...RUN_REQUIREMENTS, ...withRequirements(args.values.with ?? [])];

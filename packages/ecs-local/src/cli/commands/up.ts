@@ -23,7 +23,6 @@ import { clock } from "../../control/time-scale.js";
 import { AssemblyError, UsageError } from "../../errors.js";
 import { buildModel } from "../../model/build-model.js";
 import type { Model } from "../../model/types.js";
-import { sidecarCommand } from "../../proxy/sidecar-launch.js";
 import { ensureHostRequirements } from "../../sandbox/host-check.js";
 import { RUN_REQUIREMENTS } from "../../sandbox/host-requirements.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
@@ -199,14 +198,12 @@ async function serve(options: {
     logger,
     aliases: aliases.entries,
     egress: aliases.egress,
-    endpointsFile: layout.endpointsFile,
     // A container sees its task and no more: not the control plane's or other tasks' files
     // and sockets, not the secrets file.
     hiddenPaths: [layout.runDir, prepared.secretsFile],
     prepareImage: async (container) => images.get(container),
     environmentFor: (taskDefinition, container) =>
       secretValues.environmentFor(taskDefinition.origin.logicalId, container),
-    sidecarCommand: await sidecarCommand(join(layout.runDir, "sidecar")),
     serveMetadata: (socketPath, source) => TaskMetadataServer.start(socketPath, source),
   });
   const runtime = new ControlPlane({

@@ -20,6 +20,7 @@ test("CPU units come from the CPU counter's growth; memory in whole MiB", (t) =>
     taskDefinition: definition,
     onChange: () => {},
     onLog: () => {},
+    endpoints: () => new Map(),
   });
   const inMemory = made[0];
   assert.ok(inMemory);

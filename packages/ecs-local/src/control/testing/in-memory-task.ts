@@ -3,6 +3,7 @@
  * controllers, the control plane, the ALB's target registration) is tested with these, fast
  * and without namespaces; `TaskRunner` is the real thing and has its own end-to-end tests.
  */
+import type { EndpointMap } from "../registry.js";
 import type {
   HealthStatus,
   ServiceTask,
@@ -63,6 +64,13 @@ export class InMemoryTask implements ServiceTask {
       if (mapping) return this.sockets[mapping.name ?? `${container.name}-${containerPort}`];
     }
     return undefined;
+  }
+
+  /** The endpoints its agent would route to, as last pushed (tests read them). */
+  endpoints: EndpointMap = new Map();
+
+  syncEndpoints(endpoints: EndpointMap): void {
+    this.endpoints = endpoints;
   }
 
   /** Starting does nothing by itself: a test moves the task with {@link run}. */

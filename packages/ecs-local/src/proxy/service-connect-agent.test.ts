@@ -1,23 +1,24 @@
 /**
  * End to end through real namespaces and sockets: two backend tasks (both on port 5000), a
- * frontend task whose /etc/hosts maps the Service Connect alias to its sidecar's egress.
+ * frontend task whose /etc/hosts maps the Service Connect alias to its agent's egress, every
+ * task with its own haproxy as ECS gives each its own Envoy.
  */
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import pino from "pino";
+import { ServiceConnectAgent } from "../control/service-connect-agent.js";
 import { assignAliasAddresses } from "../sandbox/hosts-file.js";
 import { isRunning } from "../sandbox/procs.js";
 import { TaskSandbox } from "../sandbox/task-sandbox.js";
-import { type Endpoint, writeEndpointsFile } from "./endpoints-file.js";
-import type { SidecarConfig } from "./sidecar-config.js";
-import { type SidecarCommand, sidecarCommand } from "./sidecar-launch.js";
+import type { Endpoint } from "./endpoints-file.js";
 
 const APP = `
 const http = require("http"), net = require("net");
@@ -36,40 +37,22 @@ http.createServer((req, res) => {
 net.createServer((s) => s.once("data", (d) => s.end(id + ":" + d))).listen(6000, "0.0.0.0", () => console.log("tcp up"));
 `;
 
-interface RunningSidecar {
-  readonly child: ChildProcess;
-  readonly logs: string[];
-  readonly exited: Promise<number | null>;
+const logger = pino({ level: "silent" });
+
+function agentLog(sandbox: TaskSandbox): WriteStream {
+  return createWriteStream(path.join(sandbox.dir, "agent.log"), { flags: "a" });
 }
 
-async function startSidecar(
-  command: SidecarCommand,
-  sandbox: TaskSandbox,
-  config: SidecarConfig,
-): Promise<RunningSidecar> {
-  const file = path.join(sandbox.dir, "sidecar.json");
-  await writeFile(file, JSON.stringify(config));
-  const child = sandbox.spawn(command(file), { stdio: ["ignore", "pipe", "pipe"] });
-  const logs: string[] = [];
-  const exited = once(child, "exit").then(([code]) => code as number | null);
-  child.stderr?.on("data", (c: Buffer) => logs.push(c.toString()));
-  const lines = createInterface({ input: child.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    lines.on("line", (line) => {
-      logs.push(line);
-      if (line.includes('"sidecar ready"')) resolve();
+/** Whether a unix socket takes a connection now. */
+function accepts(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
     });
-    void exited.then((code) => reject(new Error(`sidecar exited ${code}:\n${logs.join("\n")}`)));
+    socket.once("error", () => resolve(false));
   });
-  return { child, logs, exited };
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 test("service connect between sandboxed tasks", async (t) => {
@@ -80,17 +63,8 @@ test("service connect between sandboxed tasks", async (t) => {
     await Promise.all(sandboxes.map((s) => s.close()));
     await rm(runDir, { recursive: true, force: true });
   });
-  // The sidecar `up` runs: bundled from the sources here, dist/sidecar.mjs in a package.
-  const command = await sidecarCommand(path.join(runDir, "sidecar"));
-
-  const endpointsFile = path.join(runDir, "endpoints.json");
-  let version = 0;
-  const writeEndpoints = async (services: Record<string, Endpoint[]>): Promise<void> => {
-    writeEndpointsFile(endpointsFile, {
-      version: ++version,
-      services: new Map(Object.entries(services)),
-    });
-  };
+  const agents: ServiceConnectAgent[] = [];
+  t.after(() => Promise.all(agents.map((a) => a.stop())));
 
   // A stand-in control plane for the task metadata endpoint.
   const controlSocket = path.join(runDir, "control.sock");
@@ -103,7 +77,7 @@ test("service connect between sandboxed tasks", async (t) => {
 
   const backends = new Map<
     string,
-    { sandbox: TaskSandbox; sidecar: RunningSidecar; api: Endpoint; raw: Endpoint }
+    { sandbox: TaskSandbox; agent: ServiceConnectAgent; api: Endpoint; raw: Endpoint }
   >();
   await Promise.all(
     ["b1", "b2"].map(async (taskId) => {
@@ -112,57 +86,82 @@ test("service connect between sandboxed tasks", async (t) => {
       const app = sandbox.spawn([process.execPath, "-e", APP, taskId], {
         stdio: ["ignore", "pipe", "inherit"],
       });
-      const appLines = createInterface({ input: app.stdout! });
+      assert.ok(app.stdout);
+      const appLines = createInterface({ input: app.stdout });
       let up = 0;
       await new Promise<void>((resolve) => appLines.on("line", () => ++up === 2 && resolve()));
       const api = { taskId, socketPath: path.join(sandbox.dir, "api.sock") };
       const raw = { taskId, socketPath: path.join(sandbox.dir, "raw.sock") };
-      const sidecar = await startSidecar(command, sandbox, {
-        taskId,
-        ingress: [
-          { portName: "api", containerPort: 5000, socketPath: api.socketPath },
-          { portName: "raw", containerPort: 6000, socketPath: raw.socketPath },
-        ],
-        egress: [],
-        endpointsFile,
-        drainMs: 5000,
+      const agent = await ServiceConnectAgent.start({
+        sandbox,
+        config: {
+          taskId,
+          dir: sandbox.dir,
+          ingress: [
+            { portName: "api", containerPort: 5000, socketPath: api.socketPath },
+            { portName: "raw", containerPort: 6000, socketPath: raw.socketPath },
+          ],
+          egress: [],
+          adminSocket: path.join(sandbox.dir, "agent.sock"),
+          drainMs: 5000,
+        },
+        takenPorts: [5000, 6000],
+        endpoints: new Map(),
+        log: agentLog(sandbox),
+        logger,
       });
-      backends.set(taskId, { sandbox, sidecar, api, raw });
+      agents.push(agent);
+      backends.set(taskId, { sandbox, agent, api, raw });
     }),
   );
-  const b1 = backends.get("b1")!;
-  const b2 = backends.get("b2")!;
-  await writeEndpoints({ "backend-container": [b1.api, b2.api], "backend-raw": [b1.raw, b2.raw] });
+  const b1 = backends.get("b1");
+  const b2 = backends.get("b2");
+  assert.ok(b1 && b2);
+  const both = new Map([
+    ["backend-container", [b1.api, b2.api]],
+    ["backend-raw", [b1.raw, b2.raw]],
+  ]);
 
   const hostsBefore = await readFile("/etc/hosts", "utf8");
   const aliases = assignAliasAddresses(["backend-container.local", "backend-raw.local"]);
   const frontend = await TaskSandbox.create({ taskId: "f1", runDir, hosts: aliases });
   sandboxes.push(frontend);
-  const frontSidecar = await startSidecar(command, frontend, {
-    taskId: "f1",
-    ingress: [],
-    egress: [
-      {
-        address: "127.255.0.1",
-        port: 5000,
-        discoveryName: "backend-container",
-        protocol: "http",
-        perRequestTimeoutMs: 1500,
-        idleTimeoutMs: 300_000,
-      },
-      {
-        address: "127.255.0.2",
-        port: 6000,
-        discoveryName: "backend-raw",
-        protocol: "tcp",
-        perRequestTimeoutMs: 0,
-        idleTimeoutMs: 3_600_000,
-      },
-    ],
-    endpointsFile,
-    metadata: { listenAddress: "169.254.170.2", listenPort: 80, upstreamSocketPath: controlSocket },
-    drainMs: 5000,
+  const front = await ServiceConnectAgent.start({
+    sandbox: frontend,
+    config: {
+      taskId: "f1",
+      dir: frontend.dir,
+      ingress: [],
+      egress: [
+        {
+          address: "127.255.0.1",
+          port: 5000,
+          discoveryName: "backend-container",
+          protocol: "http",
+          perRequestTimeoutMs: 1500,
+          idleTimeoutMs: 300_000,
+        },
+        {
+          address: "127.255.0.2",
+          port: 6000,
+          discoveryName: "backend-raw",
+          protocol: "tcp",
+          perRequestTimeoutMs: 0,
+          idleTimeoutMs: 3_600_000,
+        },
+      ],
+      metadataSocket: controlSocket,
+      adminSocket: path.join(frontend.dir, "agent.sock"),
+      drainMs: 5000,
+    },
+    takenPorts: [],
+    endpoints: both,
+    log: agentLog(frontend),
+    logger,
   });
+  agents.push(front);
+  const setEndpoints = (services: Record<string, Endpoint[]>) =>
+    front.syncEndpoints(new Map(Object.entries(services)));
   for (const s of sandboxes) for (const pid of await s.pids()) allPids.add(pid);
 
   const curl = async (
@@ -232,76 +231,67 @@ test("service connect between sandboxed tasks", async (t) => {
     assert.equal(r.status, 504);
   });
 
-  await t.test(
-    "endpoint updates: one endpoint, then a bad file (kept), then none (503)",
-    async () => {
-      await writeEndpoints({ "backend-container": [b2.api] });
-      await until("only b2", async () => (await answers(2)).every((x) => x === "b2"));
-      assert.deepEqual(await answers(4), ["b2", "b2", "b2", "b2"]);
+  await t.test("endpoints follow Cloud Map at run time, with no reload of the agent", async () => {
+    const pid = front.process.pid;
+    await setEndpoints({ "backend-container": [b2.api] });
+    assert.deepEqual(await answers(4), ["b2", "b2", "b2", "b2"]);
 
-      await writeFile(`${endpointsFile}.tmp`, "{ not json");
-      await rename(`${endpointsFile}.tmp`, endpointsFile);
-      await until("the rejection to be logged", async () =>
-        frontSidecar.logs.some((l) => l.includes("endpoints file rejected")),
-      );
-      assert.deepEqual(await answers(2), ["b2", "b2"], "the last good snapshot is kept");
+    await setEndpoints({ "backend-container": [b1.api, b2.api] });
+    assert.deepEqual([...new Set(await answers(4))].sort(), ["b1", "b2"], "b1 is back");
+    assert.equal(front.process.pid, pid, "the same haproxy throughout");
 
-      await writeEndpoints({ "backend-container": [] });
-      await until(
-        "503",
-        async () => (await curl("http://backend-container.local:5000/")).status === 503,
-      );
-      assert.match(
-        (await curl("http://backend-container.local:5000/")).body,
-        /no healthy endpoint for backend-container/,
-      );
-    },
-  );
-
-  await t.test("an unreachable endpoint answers 502", async () => {
-    await writeEndpoints({
-      "backend-container": [{ taskId: "gone", socketPath: path.join(runDir, "nope.sock") }],
-    });
-    await until(
-      "502",
-      async () => (await curl("http://backend-container.local:5000/")).status === 502,
-    );
+    await setEndpoints({ "backend-container": [] });
+    const none = await curl("http://backend-container.local:5000/");
+    assert.equal(none.status, 503);
+    assert.match(none.body, /no healthy endpoint for backend-container/);
   });
 
-  await t.test("task metadata answers 502 while the control plane is down", async () => {
+  await t.test("an unreachable endpoint answers 503, as Envoy's connect failure does", async () => {
+    await setEndpoints({
+      "backend-container": [{ taskId: "gone", socketPath: path.join(runDir, "nope.sock") }],
+    });
+    assert.equal((await curl("http://backend-container.local:5000/")).status, 503);
+  });
+
+  await t.test("task metadata answers 503 while the control plane is down", async () => {
     await new Promise((r) => control.close(r));
     const r = await curl("http://169.254.170.2/v4/f1-app/task");
-    assert.equal(r.status, 502);
+    assert.equal(r.status, 503);
     await new Promise<void>((r) => control.listen(controlSocket, r));
     assert.equal((await curl("http://169.254.170.2/v4/f1-app/task")).status, 200);
   });
 
-  await t.test("an idle sidecar's memory", async (t) => {
-    const status = await readFile(`/proc/${frontSidecar.child.pid}/status`, "utf8");
+  await t.test("an idle agent's memory", async (t) => {
+    const status = await readFile(`/proc/${front.process.pid}/status`, "utf8");
     const rss = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-    t.diagnostic(`idle sidecar VmRSS: ${rss} kB`);
+    t.diagnostic(`idle agent (haproxy) VmRSS: ${rss} kB`);
     assert.ok(Number(rss) > 0);
   });
 
-  await t.test("SIGTERM drains an in-flight request, then the sidecar exits 0", async () => {
-    await writeEndpoints({ "backend-container": [b1.api] });
-    await until("only b1", async () => (await answers(2)).every((x) => x === "b1"));
+  await t.test("draining refuses new inbound connections; outbound ones keep working", async () => {
+    await setEndpoints({ "backend-container": [b1.api, b2.api] });
+    assert.equal(await accepts(b2.api.socketPath), true);
+    await b2.agent.drainInbound();
+    assert.equal(await accepts(b2.api.socketPath), false, "b2's ingress takes no connection");
+    // The frontend's requests that pick b2 now fail to connect; b1 still answers.
+    const got = await answers(4);
+    assert.ok(got.includes("b1"), got.join(","));
+    assert.ok(!got.includes("b2"), got.join(","));
+  });
+
+  await t.test("a soft stop lets an in-flight request finish, then the agent exits 0", async () => {
+    await setEndpoints({ "backend-container": [b1.api] });
     const slow = curl("http://backend-container.local:5000/slow?ms=800");
     await sleep(200);
-    // As the control plane stops a task: deregister it, then signal its sidecar.
-    await writeEndpoints({ "backend-container": [b2.api] });
-    await sleep(100);
+    // As the control plane stops a task: deregister it, then stop its agent.
+    await setEndpoints({ "backend-container": [] });
     const stopAt = Date.now();
-    b1.sidecar.child.kill("SIGTERM");
+    const stopped = b1.agent.stop();
     assert.deepEqual(await slow, { status: 200, body: "b1 slow done" });
-    assert.equal(await b1.sidecar.exited, 0);
+    await stopped;
+    assert.equal(b1.agent.process.exitCode, 0);
     const drainTook = Date.now() - stopAt;
-    assert.ok(
-      drainTook < 3000,
-      `drain took ${drainTook} ms; pools of removed endpoints should have closed`,
-    );
-    assert.ok(b1.sidecar.logs.some((l) => l.includes('"drained"')));
-    assert.deepEqual(await answers(2), ["b2", "b2"]);
+    assert.ok(drainTook < 3000, `drain took ${drainTook} ms`);
   });
 
   await t.test("after close no process of any sandbox remains", async () => {
@@ -310,4 +300,37 @@ test("service connect between sandboxed tasks", async (t) => {
     for (const pid of allPids) if (isRunning(pid)) left.push(pid);
     assert.deepEqual(left, []);
   });
+});
+
+test("an agent that cannot start says why, from haproxy's own alert", async (t) => {
+  const runDir = await mkdtemp(path.join(tmpdir(), "ecs-local-sc-"));
+  const sandbox = await TaskSandbox.create({ taskId: "x1", runDir, hosts: [] });
+  t.after(async () => {
+    await sandbox.close();
+    await rm(runDir, { recursive: true, force: true });
+  });
+  const missing = path.join(runDir, "no-such-folder", "api.sock");
+  await assert.rejects(
+    ServiceConnectAgent.start({
+      sandbox,
+      config: {
+        taskId: "x1",
+        dir: sandbox.dir,
+        ingress: [{ portName: "api", containerPort: 5000, socketPath: missing }],
+        egress: [],
+        adminSocket: path.join(sandbox.dir, "agent.sock"),
+        drainMs: 1000,
+      },
+      takenPorts: [5000],
+      endpoints: new Map(),
+      log: agentLog(sandbox),
+      logger,
+    }),
+    (error: Error) => {
+      assert.match(error.message, /Service Connect agent \(haproxy\) exited with 1/);
+      assert.match(error.message, /cannot bind UNIX socket/);
+      assert.match(error.message, /; see \S+agent\.log$/);
+      return true;
+    },
+  );
 });

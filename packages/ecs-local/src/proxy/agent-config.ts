@@ -1,0 +1,211 @@
+/**
+ * The Service Connect agent of a task is an haproxy: this is its configuration, rendered from
+ * what the task needs (pure). Its parts, as ECS's Envoy has them:
+ * - an ingress listener per port mapping: a unix socket in the task's folder (the task's
+ *   "network interface", which other tasks' agents and the ALB connect to), passed through in
+ *   TCP mode to the app on 127.0.0.1:<containerPort>;
+ * - an egress listener per client alias of the namespace on a loopback port of the task
+ *   (netfilter redirects the alias address there): HTTP aliases are proxied per request, round
+ *   robin over the alias's endpoints (other tasks' ingress sockets), TCP aliases per connection;
+ * - the task metadata endpoint on a loopback port (redirected from 169.254.170.2:80), relayed
+ *   to the task's own metadata socket;
+ * - the runtime API on a unix socket, through which the control plane adds and removes
+ *   endpoints as Cloud Map changes, with no reload.
+ *
+ * Every unix socket is named relative to the agent's working folder (its task's folder):
+ * haproxy takes socket paths of at most 97 bytes, and a run folder deep in a project makes
+ * absolute ones longer. `../<task>/<port>.sock` stays short wherever the run folder is.
+ */
+import { relative } from "node:path";
+import { SERVICE_CONNECT_DEFAULTS } from "./defaults.js";
+import type { Endpoint } from "./endpoints-file.js";
+
+/** A port mapping of the task, reached by others through its unix socket. */
+export interface IngressConfig {
+  /** The port mapping's name (Service Connect `portName`). */
+  readonly portName: string;
+  readonly containerPort: number;
+  /** Absolute path. */
+  readonly socketPath: string;
+}
+
+/** One client alias: what the app dials, where the agent listens for it, where it routes. */
+export interface EgressConfig {
+  /** The alias's address from /etc/hosts, `127.255.0.N`. */
+  readonly address: string;
+  readonly port: number;
+  /** The Cloud Map service the alias points at. */
+  readonly discoveryName: string;
+  /** `http` proxies per request (L7); `tcp` passes bytes through per connection. */
+  readonly protocol: "http" | "tcp";
+  /** Service Connect's per-request timeout (default 15 s); 0 disables. Not for TCP. */
+  readonly perRequestTimeoutMs: number;
+  /** Service Connect's idle timeout (default 300 s for HTTP, 3600 s for TCP); 0 disables. */
+  readonly idleTimeoutMs: number;
+}
+
+export interface AgentConfig {
+  readonly taskId: string;
+  /** The agent's working folder: every socket path is written relative to it. */
+  readonly dir: string;
+  readonly ingress: readonly IngressConfig[];
+  readonly egress: readonly EgressConfig[];
+  /** The task's metadata socket (served by the control plane for this task only). */
+  readonly metadataSocket?: string;
+  /** The runtime API's socket. */
+  readonly adminSocket: string;
+  /** How long a soft stop may take before the agent exits anyway. */
+  readonly drainMs: number;
+}
+
+/** Loopback ports of the agent's own listeners inside the task, chosen below the app's. */
+export interface AgentPorts {
+  /** Egress listener port per egress entry, in order. */
+  readonly egress: readonly number[];
+  readonly metadata: number;
+}
+
+/** Ports from 15000 (Envoy's neighbourhood), skipping any the task's containers use. */
+export function agentPorts(config: AgentConfig, taken: readonly number[]): AgentPorts {
+  const used = new Set(taken);
+  let next = 15_000;
+  const take = (): number => {
+    while (used.has(next)) next++;
+    used.add(next);
+    return next;
+  };
+  const metadata = take();
+  return { metadata, egress: config.egress.map(() => take()) };
+}
+
+/** haproxy's name for an endpoint of a discovery name: the task's id. */
+export function serverName(endpoint: Endpoint): string {
+  return `task-${endpoint.taskId}`;
+}
+
+/** The backend that serves a discovery name. */
+export function backendName(discoveryName: string): string {
+  return `sc-${discoveryName}`;
+}
+
+/** haproxy's duration syntax; 0 (disabled) becomes a day, haproxy's stand-in for "none". */
+function duration(ms: number): string {
+  return ms > 0 ? `${Math.round(ms)}ms` : "1d";
+}
+
+/** A unix socket as the agent names it: relative to its working folder. */
+export function agentSocket(config: AgentConfig, socketPath: string): string {
+  return `unix@${relative(config.dir, socketPath)}`;
+}
+
+export function renderAgentConfig(
+  config: AgentConfig,
+  ports: AgentPorts,
+  endpoints: ReadonlyMap<string, readonly Endpoint[]>,
+): string {
+  const socket = (path: string) => agentSocket(config, path);
+  const lines = [
+    `# Service Connect agent of task ${config.taskId}, written by ecs-local.`,
+    "global",
+    "    maxconn 4000",
+    "    nbthread 1",
+    `    stats socket ${socket(config.adminSocket)} mode 600 level admin`,
+    `    hard-stop-after ${duration(config.drainMs)}`,
+    "defaults",
+    `    timeout connect ${duration(5_000)}`,
+    `    timeout client ${duration(SERVICE_CONNECT_DEFAULTS.httpIdleTimeoutMs)}`,
+    `    timeout server ${duration(SERVICE_CONNECT_DEFAULTS.httpIdleTimeoutMs)}`,
+    "",
+  ];
+  for (const ingress of config.ingress) lines.push(...ingressSection(ingress, socket));
+  const backends = new Set<string>();
+  config.egress.forEach((egress, i) => {
+    lines.push(...egressSection(egress, ports.egress[i] as number));
+    // One backend per discovery name, even when several aliases point at it.
+    if (backends.has(egress.discoveryName)) return;
+    backends.add(egress.discoveryName);
+    lines.push(...backendSection(egress, endpoints.get(egress.discoveryName) ?? [], socket));
+  });
+  if (config.metadataSocket) {
+    lines.push(...metadataSection(socket(config.metadataSocket), ports.metadata));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+type SocketName = (path: string) => string;
+
+function ingressSection(ingress: IngressConfig, socket: SocketName): string[] {
+  const name = `in-${ingress.portName}`;
+  return [
+    `frontend ${name}`,
+    "    mode tcp",
+    `    bind ${socket(ingress.socketPath)} mode 666`,
+    `    timeout client ${duration(SERVICE_CONNECT_DEFAULTS.tcpIdleTimeoutMs)}`,
+    `    default_backend ${name}`,
+    `backend ${name}`,
+    "    mode tcp",
+    `    timeout server ${duration(SERVICE_CONNECT_DEFAULTS.tcpIdleTimeoutMs)}`,
+    `    server app 127.0.0.1:${ingress.containerPort}`,
+    "",
+  ];
+}
+
+function egressSection(egress: EgressConfig, port: number): string[] {
+  const lines = [
+    `frontend out-${egress.address}-${egress.port}`,
+    `    mode ${egress.protocol}`,
+    `    bind 127.0.0.1:${port}`,
+    `    timeout client ${duration(egress.idleTimeoutMs)}`,
+  ];
+  if (egress.protocol === "http") {
+    lines.push(
+      `    timeout http-keep-alive ${duration(egress.idleTimeoutMs)}`,
+      "    option forwardfor",
+    );
+  }
+  lines.push(`    default_backend ${backendName(egress.discoveryName)}`, "");
+  return lines;
+}
+
+function backendSection(
+  egress: EgressConfig,
+  endpoints: readonly Endpoint[],
+  socket: SocketName,
+): string[] {
+  const http = egress.protocol === "http";
+  const lines = [
+    `backend ${backendName(egress.discoveryName)}`,
+    `    mode ${egress.protocol}`,
+    "    balance roundrobin",
+  ];
+  if (http) {
+    lines.push(
+      // Connections to endpoints are kept and reused across requests, as Envoy pools them.
+      "    http-reuse always",
+      // The per-request timeout: how long the endpoint may stay silent before the answer.
+      `    timeout server ${duration(egress.perRequestTimeoutMs)}`,
+      `    http-error status 503 content-type text/plain string "no healthy endpoint for ${egress.discoveryName}"`,
+    );
+  } else {
+    lines.push(`    timeout server ${duration(egress.idleTimeoutMs)}`);
+  }
+  for (const endpoint of endpoints) {
+    lines.push(`    server ${serverName(endpoint)} ${socket(endpoint.socketPath)}`);
+  }
+  lines.push("");
+  return lines;
+}
+
+function metadataSection(server: string, port: number): string[] {
+  return [
+    "frontend metadata",
+    "    mode http",
+    `    bind 127.0.0.1:${port}`,
+    "    default_backend metadata",
+    "backend metadata",
+    "    mode http",
+    `    timeout server ${duration(10_000)}`,
+    `    server task ${server}`,
+    "",
+  ];
+}
