@@ -8,10 +8,11 @@ const USAGE = `ecs-local: run a CDK app's ECS services on this machine, Service 
 Usage:
   ecs-local up [--app <dir>] [--stack <name>] [-c key=value] [--time-scale <n>]
                [--listener-port 80=8080] [--secrets-file <path>] [--fresh] [-d]
-               [--faithful-cpu]
+               [--faithful-cpu] [--suspend-scaling]
                                      run the app's ECS services; -d returns once healthy,
                                      --fresh synthesizes even when nothing changed,
-                                     --faithful-cpu limits CPU from a task's start
+                                     --faithful-cpu limits CPU from a task's start,
+                                     --suspend-scaling keeps the task counts as deployed
   ecs-local doctor [--fix] [--with flask,wrk,…]
                                      check (and with --fix install) what this machine needs
   ecs-local ps                       services, tasks, health, addresses, scaling
@@ -64,6 +65,7 @@ export interface CommandArgs {
     readonly with?: string[];
     readonly once?: boolean;
     readonly "faithful-cpu"?: boolean;
+    readonly "suspend-scaling"?: boolean;
   };
 }
 
@@ -131,6 +133,7 @@ function parse(args: string[]) {
       with: { type: "string", multiple: true },
       once: { type: "boolean" },
       "faithful-cpu": { type: "boolean" },
+      "suspend-scaling": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

@@ -1,4 +1,4 @@
-import type { Model } from "../model/types.js";
+import type { Model, ScalableTarget } from "../model/types.js";
 import { hostPortFor } from "../proxy/listener-rules.js";
 
 /** What `up` is about to run, before it builds anything. */
@@ -22,7 +22,7 @@ export function describePlan(model: Model, listenerPorts: ReadonlyMap<number, nu
         (aliases ? `, Service Connect ${aliases}` : "") +
         (deps ? `, after ${deps}` : "") +
         (scaling
-          ? `, scaling ${scaling.minCapacity}..${scaling.maxCapacity}${policies ? ` on ${policies}` : ""}`
+          ? `, scaling ${scaling.minCapacity}..${scaling.maxCapacity}${policies ? ` on ${policies}` : ""}${suspendedText(scaling.suspended)}`
           : ""),
     );
   }
@@ -42,4 +42,15 @@ export function describePlan(model: Model, listenerPorts: ReadonlyMap<number, nu
     );
   }
   return lines.join("\n");
+}
+
+/** What of a target's scaling is suspended, as the plan says it. */
+function suspendedText(suspended: ScalableTarget["suspended"]): string {
+  const parts = [
+    suspended.dynamicScalingOut ? "out" : "",
+    suspended.dynamicScalingIn ? "in" : "",
+    suspended.scheduledScaling ? "scheduled" : "",
+  ].filter(Boolean);
+  if (parts.length === 0) return "";
+  return parts.length === 3 ? " (suspended)" : ` (suspended: ${parts.join(", ")})`;
 }

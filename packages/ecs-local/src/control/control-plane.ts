@@ -95,6 +95,8 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         logger: options.logger,
         onEvent: options.onEvent,
         onLog: (line) => this.#log(service.name, line),
+        logsFollowed: () =>
+          [...this.#logFollowers].some((f) => !f.service || f.service === service.name),
         // A task that became healthy may unblock a dependent service: look again now, not
         // at the next tick.
         onTaskChange: () => this.#queueTick(),

@@ -27,6 +27,7 @@ function setup(t: { after: (fn: () => void) => void }, spec: ServiceSpec) {
     logger: pino({ level: "silent" }),
     onEvent: (line) => events.push(line.replace(/^\S+ /, "")),
     onLog: () => {},
+    logsFollowed: () => false,
     now: () => now,
   });
   const endpoints = (name: string) => {

@@ -17,6 +17,8 @@ export interface ServiceControllerOptions {
   readonly onEvent: (line: string) => void;
   /** Each output line of the service's containers, already prefixed. */
   readonly onLog: (line: string) => void;
+  /** Whether someone reads this service's logs live. */
+  readonly logsFollowed: () => boolean;
   /** Called after any task of the service changed state, so others can react at once. */
   readonly onTaskChange?: () => void;
   /** Called with each scheduler event as ECS words it. */
@@ -150,6 +152,7 @@ export class ServiceController {
       taskDefinition: this.#options.taskDefinition,
       onChange: (t) => this.#onTaskChange(t),
       onLog: this.#options.onLog,
+      logsFollowed: this.#options.logsFollowed,
       endpoints: () => this.#options.registry.endpoints(),
     });
     this.tasks.set(id, task);

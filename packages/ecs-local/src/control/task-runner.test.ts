@@ -101,6 +101,7 @@ function startTask(
     onChange: () => {},
     onLog: () => {},
     endpoints: () => new Map(),
+    logsFollowed: () => false,
   }) as TaskRunner;
   t.after(() => task.stop("test over"));
   void task.start();

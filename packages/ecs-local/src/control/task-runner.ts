@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { closeSync, createWriteStream, openSync, type WriteStream } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -22,6 +22,7 @@ import {
 } from "../sandbox/task-resources.js";
 import { TaskSandbox } from "../sandbox/task-sandbox.js";
 import { type ContainerHealthState, foldHealth, INITIAL_HEALTH } from "./container-health.js";
+import { LogTail } from "./log-tail.js";
 import type { EndpointMap } from "./registry.js";
 import { ServiceConnectAgent } from "./service-connect-agent.js";
 import {
@@ -99,6 +100,14 @@ export function taskRunnerFactory(context: TaskRunContext): TaskFactory {
  */
 export const OUT_OF_MEMORY_REASON = "OutOfMemoryError: Container killed due to memory usage";
 
+/** How often the control plane reads what containers wrote to their logs. */
+const LOG_READ_INTERVAL_MS = 250;
+/**
+ * What one read takes of a container's new output when nobody follows its logs live: enough
+ * for the history `logs` shows (the last 500 lines), not the whole of a busy app's output.
+ */
+const UNFOLLOWED_LOG_BYTES = 256 * 1024;
+
 /** How often a container is checked during its start period, before its first success. */
 const START_INTERVAL_MS = 250;
 
@@ -136,6 +145,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   readonly #log: Logger;
   readonly #containers: RunningContainer[] = [];
   readonly #logStreams: WriteStream[] = [];
+  readonly #logTails: LogTail[] = [];
   #agent?: ServiceConnectAgent;
   #resources?: TaskResources;
   #metadataServer?: { close(): Promise<void> };
@@ -285,23 +295,31 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     );
     const resources = this.#resources as TaskResources;
     const cgroup = resources.enter(definition.name, { memoryMiB: definition.memoryMiB });
-    const child = sandbox.spawn(spec.argv, {
-      env: spec.env,
-      cwd: spec.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-      cgroup,
-    });
-    const log = this.#openLog(definition.name);
-    const prefix = `${this.service}/${this.id.slice(0, 8)} ${definition.name} |`;
-    for (const stream of [child.stdout, child.stderr]) {
-      stream?.pipe(log, { end: false });
-      let partial = "";
-      stream?.on("data", (chunk: Buffer) => {
-        const lines = (partial + chunk.toString("utf8")).split("\n");
-        partial = lines.pop() ?? "";
-        for (const line of lines) this.#init.onLog(`${prefix} ${line}`);
+    // The log file is the container's stdout and stderr: a write never waits for us.
+    const logFile = join(sandbox.dir, `${definition.name}.log`);
+    const fd = openSync(logFile, "a");
+    let child: ChildProcess;
+    try {
+      child = sandbox.spawn(spec.argv, {
+        env: spec.env,
+        cwd: spec.cwd,
+        stdio: ["ignore", fd, fd],
+        cgroup,
       });
+    } finally {
+      closeSync(fd);
     }
+    const prefix = `${this.service}/${this.id.slice(0, 8)} ${definition.name} |`;
+    this.#logTails.push(
+      new LogTail({
+        file: logFile,
+        onLines: (lines) => {
+          for (const line of lines) this.#init.onLog(`${prefix} ${line}`);
+        },
+        limit: () => (this.#init.logsFollowed() ? undefined : UNFOLLOWED_LOG_BYTES),
+        intervalMs: LOG_READ_INTERVAL_MS,
+      }),
+    );
     // Like Docker, a container killed by a signal exits with 128 + the signal's number.
     const exited = once(child, "exit").then(([code, signal]) =>
       code === null && signal
@@ -431,9 +449,10 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
         .catch((err) => this.#log.warn({ err }, "cannot remove the task's cgroups"));
     }
     // A process's last output can arrive after its exit: end the logs once every pipe closed.
-    const children = [this.#agent?.process, ...this.#containers.map((c) => c.process)];
-    await Promise.all(children.map((child) => child && outputClosed(child, 2_000)));
+    const agent = this.#agent?.process;
+    if (agent) await outputClosed(agent, 2_000);
     for (const stream of this.#logStreams) stream.end();
+    await Promise.all(this.#logTails.map((tail) => tail.close()));
     this.#setStatus("STOPPED");
   }
 

@@ -78,6 +78,8 @@ export interface TaskInit {
   readonly onChange: (task: ServiceTask) => void;
   /** Called with each output line of a container, already prefixed. */
   readonly onLog: (line: string) => void;
+  /** Whether someone reads this service's logs live (else only the recent lines matter). */
+  readonly logsFollowed: () => boolean;
   /** Cloud Map's endpoints now: what the task's agent starts with. */
   readonly endpoints: () => EndpointMap;
 }

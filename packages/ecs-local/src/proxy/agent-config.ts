@@ -108,7 +108,6 @@ export function renderAgentConfig(
     `# Service Connect agent of task ${config.taskId}, written by ecs-local.`,
     "global",
     "    maxconn 4000",
-    "    nbthread 1",
     `    stats socket ${socket(config.adminSocket)} mode 600 level admin`,
     `    hard-stop-after ${duration(config.drainMs)}`,
     "defaults",

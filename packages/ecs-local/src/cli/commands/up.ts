@@ -22,6 +22,7 @@ import { taskRunnerFactory } from "../../control/task-runner.js";
 import { clock } from "../../control/time-scale.js";
 import { AssemblyError, UsageError } from "../../errors.js";
 import { buildModel } from "../../model/build-model.js";
+import { suspendScaling } from "../../model/suspend-scaling.js";
 import type { Model } from "../../model/types.js";
 import { ensureHostRequirements } from "../../sandbox/host-check.js";
 import { RUN_REQUIREMENTS } from "../../sandbox/host-requirements.js";
@@ -148,11 +149,12 @@ async function prepare(options: {
     synthesizeOnce({ appDir, context, layout, progress, fresh, signal }),
   );
   const stack = pickStack(readCloudAssembly(cdkOut), args.values.stack);
-  const model = buildModel(stack.template, {
+  const built = buildModel(stack.template, {
     stackName: stack.stackName,
     imageAssets: stack.imageAssets,
     fileAssets: stack.fileAssets,
   });
+  const model = args.values["suspend-scaling"] ? suspendScaling(built) : built;
   say(describePlan(model, options.listenerPorts));
   const secretsFile =
     args.values["secrets-file"] ?? join(layout.stateDir, DEFAULT_SECRETS_FILE_NAME);

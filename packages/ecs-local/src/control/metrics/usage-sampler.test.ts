@@ -21,6 +21,7 @@ test("CPU units come from the CPU counter's growth; memory in whole MiB", (t) =>
     onChange: () => {},
     onLog: () => {},
     endpoints: () => new Map(),
+    logsFollowed: () => false,
   });
   const inMemory = made[0];
   assert.ok(inMemory);
