@@ -4,7 +4,7 @@
 //    model) and start-to-healthy; and one `up --fresh`, which synthesizes anew, beside it;
 //  - the two apps' own start time: the same prepared backend and frontend started directly on
 //    loopback, one after the other as `up` starts them, until each answers its health path;
-//  - the resident memory of each Service Connect sidecar and of each app container.
+//  - the resident memory of each Service Connect agent (haproxy) and of each app container.
 // Usage: node bench/up-time.mjs [runs=3]
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
@@ -77,7 +77,7 @@ async function warmUp(port, extra = []) {
 }
 
 function residentMemory() {
-  const sidecars = [];
+  const agents = [];
   const containers = [];
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
@@ -87,12 +87,12 @@ function residentMemory() {
       const rss = Number(
         /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0,
       );
-      if (cmdline.includes("sidecar")) sidecars.push(rss);
+      if (/^(\S*\/)?haproxy /.test(cmdline)) agents.push(rss);
       // Containers run from their image folder (Next.js renames its process, so no cmdline test).
       else if (cwd.startsWith(join(stateDir, "images"))) containers.push(rss);
     } catch {}
   }
-  return { sidecars, containers };
+  return { agents, containers };
 }
 
 function imageDir(file) {
@@ -183,7 +183,7 @@ try {
     `goal: warm up ≤ apps' own start + 2 s = ${(budget / 1000).toFixed(2)} s; measured ${(total / 1000).toFixed(2)} s (${(total / budget).toFixed(2)}× the budget) → ${total <= budget ? "met" : "NOT met"}`,
   );
   console.log(
-    `RSS per sidecar: ${last.sidecars.map(mib).join(", ")} MiB;  per app container: ${last.containers.map(mib).join(", ")} MiB`,
+    `RSS per Service Connect agent: ${last.agents.map(mib).join(", ")} MiB;  per app container: ${last.containers.map(mib).join(", ")} MiB`,
   );
 } finally {
   rmSync(stateDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { fetchBackendMessage, type ServedBy } from "./backend-message";
 
 /**
  * The backend as the frontend task sees it: the Service Connect client alias, which the proxy
- * (AWS) or the ecs-local sidecar routes to a healthy backend task.
+ * (Envoy on AWS, haproxy under ecs-local) routes to a healthy backend task.
  */
 export const DEFAULT_BACKEND_URL = "http://backend-container.local:5000";
 
