@@ -23,6 +23,7 @@ import {
   backendName,
   renderAgentConfig,
   serverName,
+  serverOptions,
 } from "../proxy/agent-config.js";
 import {
   type AgentServers,
@@ -32,11 +33,15 @@ import {
   stepSucceeded,
 } from "../proxy/agent-endpoints.js";
 import { agentCommand } from "../proxy/agent-runtime.js";
+import { parseStat, type StatRow, statChanges } from "../proxy/agent-stats.js";
 import type { Endpoint } from "../proxy/endpoints-file.js";
 import { type Redirect, renderRedirects } from "../proxy/redirects.js";
 import { findTool } from "../sandbox/host-tools.js";
 import { TASK_METADATA_ADDRESS, TASK_METADATA_PORT } from "../sandbox/task-addresses.js";
 import type { TaskSandbox } from "../sandbox/task-sandbox.js";
+
+/** How often the agent's counters are read for the debug log. */
+const STATS_WATCH_MS = 2_000;
 
 /** How long an agent may take from spawn to answering its runtime API. */
 const START_TIMEOUT_MS = 15_000;
@@ -62,6 +67,8 @@ export class ServiceConnectAgent {
   readonly #sandbox: TaskSandbox;
   readonly #logger: Logger;
   #servers: AgentServers;
+  #watch?: NodeJS.Timeout;
+  #lastStats: readonly StatRow[] = [];
   #sync: Promise<void> = Promise.resolve();
   #stopping?: Promise<void>;
 
@@ -71,6 +78,20 @@ export class ServiceConnectAgent {
     this.#sandbox = options.sandbox;
     this.#logger = options.logger;
     this.#servers = serversOf(options.config, options.endpoints);
+    if (this.#logger.isLevelEnabled("debug") && options.config.egress.length > 0) {
+      this.#watch = setInterval(() => void this.#logChanges(), STATS_WATCH_MS);
+      this.#watch.unref();
+    }
+  }
+
+  /** Retries and ejections since the last reading, at debug level (`ECS_LOCAL_LOG_LEVEL`). */
+  async #logChanges(): Promise<void> {
+    const rows = await this.stats().catch(() => undefined);
+    if (!rows) return;
+    for (const change of statChanges(this.#lastStats, rows)) {
+      this.#logger.debug(change, `Service Connect agent: ${change.kind}`);
+    }
+    this.#lastStats = rows;
   }
 
   /** Starts the agent and resolves once it routes: listeners bound, redirects installed. */
@@ -101,6 +122,11 @@ export class ServiceConnectAgent {
     return new ServiceConnectAgent(child, options);
   }
 
+  /** Its counters and servers' states now (`show stat`). */
+  async stats(): Promise<StatRow[]> {
+    return parseStat(await agentCommand(this.#config.adminSocket, "show stat"));
+  }
+
   /** The haproxy process. */
   get process(): ChildProcess {
     return this.#process;
@@ -122,7 +148,12 @@ export class ServiceConnectAgent {
     if (this.#stopping || this.#config.egress.length === 0) return;
     const names = this.#config.egress.map((e) => e.discoveryName);
     const changes = endpointChanges(this.#servers, names, endpoints);
-    for (const step of endpointSteps(changes, (path) => agentSocket(this.#config, path))) {
+    const steps = endpointSteps(changes, (backend, path) => {
+      const egress = this.#config.egress.find((e) => backendName(e.discoveryName) === backend);
+      const options = egress ? serverOptions(egress, this.#config.outlier) : "";
+      return `${agentSocket(this.#config, path)} ${options}`;
+    });
+    for (const step of steps) {
       const answer = await agentCommand(this.#config.adminSocket, step.command);
       if (stepSucceeded(step, answer)) this.#servers = applyStep(this.#servers, step);
       else this.#logger.warn({ command: step.command, answer: answer.trim() }, "agent refused");
@@ -152,6 +183,7 @@ export class ServiceConnectAgent {
    */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      clearInterval(this.#watch);
       const child = this.#process;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGUSR1");

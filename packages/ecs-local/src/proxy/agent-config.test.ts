@@ -40,6 +40,7 @@ const config: AgentConfig = {
   metadataSocket: "/run/f1/metadata.sock",
   adminSocket: "/run/f1/agent.sock",
   drainMs: 20_000,
+  outlier: { consecutive5xx: 5, intervalMs: 1_000, ejectionMs: 3_000 },
 };
 const endpoints = new Map([
   [
@@ -80,7 +81,7 @@ test("each alias gets a listener; a discovery name gets one backend with its end
   );
   assert.match(text, /frontend out-127\.255\.0\.3-6379\n {4}mode tcp\n {4}bind 127\.0\.0\.1:15003/);
   assert.equal(text.match(/^backend sc-backend$/gm)?.length, 1, "two aliases, one backend");
-  assert.match(text, /server task-b1 unix@\.\.\/b1\/api\.sock\n {4}server task-b2 unix@/);
+  assert.match(text, /server task-b1 unix@\.\.\/b1\/api\.sock .*\n {4}server task-b2 unix@/);
   assert.match(text, /backend sc-cache\n {4}mode tcp/);
   assert.doesNotMatch(section(text, "backend sc-cache"), /^ *server /m, "no endpoint of cache");
 });
@@ -93,6 +94,22 @@ test("Service Connect's timeouts become haproxy's, and 0 means none (a day)", ()
   assert.match(section(text, "backend sc-cache"), /timeout server 3600000ms/, "TCP idle");
   assert.match(text, /hard-stop-after 20000ms/, "the drain limit");
   assert.match(text, /stats socket unix@agent\.sock mode 600 level admin/);
+});
+
+test("a failed attempt is retried twice, elsewhere; an endpoint failing in a row is ejected", () => {
+  const text = renderAgentConfig(config, agentPorts(config, []), endpoints);
+  const http = section(text, "backend sc-backend");
+  assert.match(
+    http,
+    /retries 2\n {4}option redispatch 1\n {4}retry-on conn-failure empty-response 503/,
+  );
+  assert.match(
+    http,
+    /server task-b1 unix@\S+ check inter 1000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down/,
+  );
+  const tcp = section(text, "backend sc-cache");
+  assert.match(tcp, /retries 2\n {4}option redispatch 1/);
+  assert.doesNotMatch(tcp, /retry-on/, "a byte stream is retried on connect failure only");
 });
 
 test("haproxy accepts the rendered configuration, however deep the run folder", async (t) => {

@@ -44,6 +44,13 @@ export interface EgressConfig {
   readonly idleTimeoutMs: number;
 }
 
+/** Outlier ejection, in the run's time (scaled). */
+export interface OutlierConfig {
+  readonly consecutive5xx: number;
+  readonly intervalMs: number;
+  readonly ejectionMs: number;
+}
+
 export interface AgentConfig {
   readonly taskId: string;
   /** The agent's working folder: every socket path is written relative to it. */
@@ -56,6 +63,7 @@ export interface AgentConfig {
   readonly adminSocket: string;
   /** How long a soft stop may take before the agent exits anyway. */
   readonly drainMs: number;
+  readonly outlier: OutlierConfig;
 }
 
 /** Loopback ports of the agent's own listeners inside the task, chosen below the app's. */
@@ -123,7 +131,9 @@ export function renderAgentConfig(
     // One backend per discovery name, even when several aliases point at it.
     if (backends.has(egress.discoveryName)) return;
     backends.add(egress.discoveryName);
-    lines.push(...backendSection(egress, endpoints.get(egress.discoveryName) ?? [], socket));
+    lines.push(
+      ...backendSection(egress, endpoints.get(egress.discoveryName) ?? [], socket, config.outlier),
+    );
   });
   if (config.metadataSocket) {
     lines.push(...metadataSection(socket(config.metadataSocket), ports.metadata));
@@ -166,17 +176,43 @@ function egressSection(egress: EgressConfig, port: number): string[] {
   return lines;
 }
 
+/**
+ * What every endpoint of an alias is added with, in the configuration and at run time alike
+ * (haproxy's dynamic servers do not inherit `default-server`). Passive outlier ejection is
+ * `observe` + `error-limit` + `on-error mark-down`: that many errors in a row take the server out,
+ * as Envoy's consecutive 5xx does; haproxy only observes servers it also checks, so each one
+ * gets a connection check at Envoy's interval, and at the ejection time once it is out: the
+ * first check that passes then puts it back, as the end of Envoy's ejection does.
+ */
+export function serverOptions(
+  egress: Pick<EgressConfig, "protocol">,
+  outlier: OutlierConfig,
+): string {
+  return [
+    `check inter ${duration(outlier.intervalMs)} downinter ${duration(outlier.ejectionMs)}`,
+    "rise 1 fall 2",
+    `observe ${egress.protocol === "http" ? "layer7" : "layer4"}`,
+    `error-limit ${outlier.consecutive5xx} on-error mark-down`,
+  ].join(" ");
+}
+
 function backendSection(
   egress: EgressConfig,
   endpoints: readonly Endpoint[],
   socket: SocketName,
+  outlier: OutlierConfig,
 ): string[] {
   const http = egress.protocol === "http";
   const lines = [
     `backend ${backendName(egress.discoveryName)}`,
     `    mode ${egress.protocol}`,
     "    balance roundrobin",
+    // A failed attempt goes again, to another endpoint each time when there is one. haproxy
+    // replays only a request that fits in its buffer, as Envoy does.
+    `    retries ${SERVICE_CONNECT_DEFAULTS.retries}`,
+    "    option redispatch 1",
   ];
+  if (http) lines.push("    retry-on conn-failure empty-response 503");
   if (http) {
     lines.push(
       // Connections to endpoints are kept and reused across requests, as Envoy pools them.
@@ -189,7 +225,9 @@ function backendSection(
     lines.push(`    timeout server ${duration(egress.idleTimeoutMs)}`);
   }
   for (const endpoint of endpoints) {
-    lines.push(`    server ${serverName(endpoint)} ${socket(endpoint.socketPath)}`);
+    lines.push(
+      `    server ${serverName(endpoint)} ${socket(endpoint.socketPath)} ${serverOptions(egress, outlier)}`,
+    );
   }
   lines.push("");
   return lines;

@@ -44,18 +44,19 @@ test("the changes turn the servers the agent has into Cloud Map's endpoints", ()
   ]);
 });
 
-test("a new server is added then enabled; a leaving one goes to maintenance, then is deleted", () => {
+test("a new server is added, its checks and itself enabled; a leaving one goes to maintenance, then is deleted", () => {
   const steps = endpointSteps(
     {
       add: [{ backend: "sc-backend", server: "task-b3", socketPath: "/run/b3/api.sock" }],
       remove: [{ backend: "sc-backend", server: "task-b1" }],
     },
-    (path) => `unix@..${path.slice(4)}`,
+    (backend, path) => `unix@..${path.slice(4)} check # ${backend}`,
   );
   assert.deepEqual(
     steps.map((s) => s.command),
     [
-      "add server sc-backend/task-b3 unix@../b3/api.sock",
+      "add server sc-backend/task-b3 unix@../b3/api.sock check # sc-backend",
+      "enable health sc-backend/task-b3",
       "enable server sc-backend/task-b3",
       "set server sc-backend/task-b1 state maint",
       "del server sc-backend/task-b1",
@@ -64,14 +65,15 @@ test("a new server is added then enabled; a leaving one goes to maintenance, the
 });
 
 test("only a confirmed add or delete changes what the agent is known to have", () => {
-  const [add, enable, maint, del] = endpointSteps(
+  const [add, health, enable, maint, del] = endpointSteps(
     {
       add: [{ backend: "sc-backend", server: "task-b3", socketPath: "/run/b3/api.sock" }],
       remove: [{ backend: "sc-backend", server: "task-b1" }],
     },
-    (path) => `unix@${path}`,
+    (_backend, path) => `unix@${path}`,
   );
-  assert.ok(add && enable && maint && del);
+  assert.ok(add && health && enable && maint && del);
+  assert.equal(stepSucceeded(health, "\n"), true);
   assert.equal(stepSucceeded(add, "New server registered.\n\n"), true);
   assert.equal(
     stepSucceeded(add, "Already exists a server with the same name in backend.\n"),

@@ -45,21 +45,24 @@ export interface AgentStep {
 }
 
 /**
- * The steps for the changes, in the order they must run. `address` names a socket as the
- * agent's configuration does (`agentSocket`).
+ * The steps for the changes, in the order they must run. `serverLine` gives what follows a new
+ * server's name, as the agent's configuration writes it: its socket (`agentSocket`) and its
+ * options (`serverOptions`). A server added at run time starts in maintenance with its checks
+ * off: both are turned on.
  */
 export function endpointSteps(
   changes: EndpointChanges,
-  address: (socketPath: string) => string,
+  serverLine: (backend: string, socketPath: string) => string,
 ): AgentStep[] {
   return [
     ...changes.add.flatMap(({ backend, server, socketPath }): AgentStep[] => [
       {
-        command: `add server ${backend}/${server} ${address(socketPath)}`,
+        command: `add server ${backend}/${server} ${serverLine(backend, socketPath)}`,
         backend,
         server,
         effect: { added: socketPath },
       },
+      { command: `enable health ${backend}/${server}`, backend, server, effect: undefined },
       { command: `enable server ${backend}/${server}`, backend, server, effect: undefined },
     ]),
     ...changes.remove.flatMap(({ backend, server }): AgentStep[] => [

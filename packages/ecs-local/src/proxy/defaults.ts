@@ -9,6 +9,21 @@ export const SERVICE_CONNECT_DEFAULTS = {
   httpIdleTimeoutMs: 300_000,
   /** Service Connect `timeout.idleTimeoutSeconds` default for TCP: 3600 s. 0 disables. */
   tcpIdleTimeoutMs: 3_600_000,
+  /**
+   * Retries of a request that failed to connect, got no response (a reset before the
+   * headers) or got a 503: twice, each to another endpoint when there is one. AWS publishes no
+   * value; users report "twice on connection failure or 503" (containers-roadmap#1963).
+   */
+  retries: 2,
+  /**
+   * Outlier ejection, Envoy's defaults (ECS publishes none): an endpoint that answers 5xx this
+   * many times in a row is taken out of the rotation…
+   */
+  consecutive5xx: 5,
+  /** …checked again at this interval while in rotation (Envoy's `interval`, 10 s)… */
+  outlierIntervalMs: 10_000,
+  /** …and after this long out of it (Envoy's `base_ejection_time`, 30 s). */
+  baseEjectionMs: 30_000,
   /** ECS gives the Service Connect agent 20 s to drain on task stop. */
   drainMs: 20_000,
   /**

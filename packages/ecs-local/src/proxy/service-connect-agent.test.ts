@@ -18,6 +18,7 @@ import { ServiceConnectAgent } from "../control/service-connect-agent.js";
 import { assignAliasAddresses } from "../sandbox/hosts-file.js";
 import { isRunning } from "../sandbox/procs.js";
 import { TaskSandbox } from "../sandbox/task-sandbox.js";
+import { counter, serverRow } from "./agent-stats.js";
 import type { Endpoint } from "./endpoints-file.js";
 
 const APP = `
@@ -32,12 +33,16 @@ http.createServer((req, res) => {
     req.on("end", () => res.end(JSON.stringify({ id, body, method: req.method, host: req.headers.host, xff: req.headers["x-forwarded-for"] })));
     return;
   }
+  if (u.pathname === "/unavailable-on-b1" && id === "b1") res.statusCode = 503;
+  if (u.pathname === "/broken-on-b1" && id === "b1") res.statusCode = 500;
   res.end(id);
 }).listen(5000, "0.0.0.0", () => console.log("http up"));
 net.createServer((s) => s.once("data", (d) => s.end(id + ":" + d))).listen(6000, "0.0.0.0", () => console.log("tcp up"));
 `;
 
 const logger = pino({ level: "silent" });
+// Envoy's outlier defaults at a tenth of their time, as `up` runs them at --time-scale 10.
+const outlier = { consecutive5xx: 5, intervalMs: 1000, ejectionMs: 3000 };
 
 function agentLog(sandbox: TaskSandbox): WriteStream {
   return createWriteStream(path.join(sandbox.dir, "agent.log"), { flags: "a" });
@@ -104,6 +109,7 @@ test("service connect between sandboxed tasks", async (t) => {
           egress: [],
           adminSocket: path.join(sandbox.dir, "agent.sock"),
           drainMs: 5000,
+          outlier,
         },
         takenPorts: [5000, 6000],
         endpoints: new Map(),
@@ -153,6 +159,7 @@ test("service connect between sandboxed tasks", async (t) => {
       metadataSocket: controlSocket,
       adminSocket: path.join(frontend.dir, "agent.sock"),
       drainMs: 5000,
+      outlier,
     },
     takenPorts: [],
     endpoints: both,
@@ -246,6 +253,55 @@ test("service connect between sandboxed tasks", async (t) => {
     assert.match(none.body, /no healthy endpoint for backend-container/);
   });
 
+  await t.test(
+    "a dead endpoint among live ones costs no request: the retry goes elsewhere",
+    async () => {
+      const gone = { taskId: "gone", socketPath: path.join(runDir, "gone.sock") };
+      await setEndpoints({ "backend-container": [b1.api, gone, b2.api] });
+      const statuses = [];
+      for (let i = 0; i < 9; i++) {
+        statuses.push((await curl("http://backend-container.local:5000/")).status);
+      }
+      assert.deepEqual(new Set(statuses), new Set([200]));
+      const rows = await front.stats();
+      const backend = serverRow(rows, "sc-backend-container", "BACKEND");
+      assert.ok(counter(backend, "wredis") >= 1, "redispatched to another endpoint");
+    },
+  );
+
+  await t.test("a 503 is retried on another endpoint", async () => {
+    await setEndpoints({ "backend-container": [b1.api, b2.api] });
+    for (let i = 0; i < 4; i++) {
+      assert.deepEqual(await curl("http://backend-container.local:5000/unavailable-on-b1"), {
+        status: 200,
+        body: "b2",
+      });
+    }
+  });
+
+  await t.test(
+    "five 5xx in a row eject an endpoint; it is back after the ejection time",
+    async () => {
+      const b1Status = async () =>
+        serverRow(await front.stats(), "sc-backend-container", "task-b1")?.status ?? "";
+      assert.match(await b1Status(), /^UP/);
+      const seen: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        seen.push((await curl("http://backend-container.local:5000/broken-on-b1")).status);
+      }
+      assert.equal(seen.filter((s) => s === 500).length, 5, `statuses ${seen.join(",")}`);
+      assert.match(await b1Status(), /^DOWN/);
+      assert.deepEqual(await answers(4), ["b2", "b2", "b2", "b2"], "only b2 while b1 is out");
+      // The ejection time is 3 s here; the first check after it puts b1 back.
+      const deadline = Date.now() + 8_000;
+      while (!/^UP/.test(await b1Status())) {
+        assert.ok(Date.now() < deadline, "b1 back in rotation within 8 s");
+        await sleep(200);
+      }
+      assert.deepEqual([...new Set(await answers(4))].sort(), ["b1", "b2"]);
+    },
+  );
+
   await t.test("an unreachable endpoint answers 503, as Envoy's connect failure does", async () => {
     await setEndpoints({
       "backend-container": [{ taskId: "gone", socketPath: path.join(runDir, "nope.sock") }],
@@ -273,10 +329,8 @@ test("service connect between sandboxed tasks", async (t) => {
     assert.equal(await accepts(b2.api.socketPath), true);
     await b2.agent.drainInbound();
     assert.equal(await accepts(b2.api.socketPath), false, "b2's ingress takes no connection");
-    // The frontend's requests that pick b2 now fail to connect; b1 still answers.
-    const got = await answers(4);
-    assert.ok(got.includes("b1"), got.join(","));
-    assert.ok(!got.includes("b2"), got.join(","));
+    // A request that picks b2 fails to connect and is retried on b1: none fails.
+    assert.deepEqual(await answers(4), ["b1", "b1", "b1", "b1"]);
   });
 
   await t.test("a soft stop lets an in-flight request finish, then the agent exits 0", async () => {
@@ -320,6 +374,7 @@ test("an agent that cannot start says why, from haproxy's own alert", async (t) 
         egress: [],
         adminSocket: path.join(sandbox.dir, "agent.sock"),
         drainMs: 1000,
+        outlier,
       },
       takenPorts: [5000],
       endpoints: new Map(),
