@@ -7,7 +7,7 @@ import type {
   TaskUsageView,
 } from "../api/control-plane-view.js";
 import { UsageError } from "../errors.js";
-import type { Model } from "../model/types.js";
+import type { Model, Service } from "../model/types.js";
 import { hostPortFor } from "../proxy/listener-rules.js";
 import {
   LoadBalancerListener,
@@ -19,7 +19,7 @@ import { Registry } from "./registry.js";
 import type { ScalingActivity } from "./scaling/autoscaler.js";
 import { ScalingLoop } from "./scaling/scaling-loop.js";
 import { ServiceController } from "./service-controller.js";
-import type { TaskFactory } from "./task-state.js";
+import type { ServiceTask, TaskFactory } from "./task-state.js";
 import type { Clock } from "./time-scale.js";
 
 export interface ControlPlaneOptions {
@@ -60,6 +60,8 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
   readonly #logFollowers = new Set<{ service?: string; onLine: (line: string) => void }>();
   #timer?: NodeJS.Timeout;
   #tickQueued = false;
+  /** The latest push of Cloud Map's endpoints to every agent. */
+  #endpointsPushed: Promise<void> = Promise.resolve();
   #shutdown?: Promise<void>;
   #shutdownReason?: string;
   readonly #closed: Promise<string>;
@@ -74,9 +76,10 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
     this.registry = new Registry(options.endpointsFile);
     // Every task's agent follows Cloud Map, whichever service changed it.
     this.registry.onChange((endpoints) => {
-      for (const controller of this.controllers) {
-        for (const task of controller.liveTasks()) task.syncEndpoints(endpoints);
-      }
+      const pushes = this.controllers.flatMap((c) =>
+        c.liveTasks().map((task) => task.syncEndpoints(endpoints)),
+      );
+      this.#endpointsPushed = Promise.all(pushes).then(() => {});
     });
     this.controllers = model.services.map((service) => {
       const taskDefinition = model.taskDefinitions.find(
@@ -95,6 +98,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         logger: options.logger,
         onEvent: options.onEvent,
         onLog: (line) => this.#log(service.name, line),
+        deactivate: (task) => this.#deactivate(service, task),
         logsFollowed: () =>
           [...this.#logFollowers].some((f) => !f.service || f.service === service.name),
         // A task that became healthy may unblock a dependent service: look again now, not
@@ -173,6 +177,27 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
       }
     }
     return targets;
+  }
+
+  /**
+   * ECS's DEACTIVATING for a task already out of Cloud Map and its target groups: once every
+   * agent has its endpoints without it, and every load-balancer target of it has drained.
+   */
+  async #deactivate(service: Service, task: ServiceTask): Promise<void> {
+    await this.#endpointsPushed;
+    await Promise.all(
+      service.loadBalancers.flatMap((attachment) => {
+        const socketPath = task.socketForPort(attachment.containerPort);
+        const group = this.#options.model.targetGroups.find(
+          (g) => g.origin.logicalId === attachment.targetGroupId,
+        );
+        if (!socketPath || !group) return [];
+        const delayMs = this.#options.clock.scaled(group.deregistrationDelayMs);
+        return this.listeners
+          .filter((l) => l.targetGroupIds.includes(attachment.targetGroupId))
+          .map((l) => l.drained(socketPath, delayMs));
+      }),
+    );
   }
 
   #tick(): void {

@@ -28,6 +28,7 @@ function setup(t: { after: (fn: () => void) => void }, spec: ServiceSpec) {
     onEvent: (line) => events.push(line.replace(/^\S+ /, "")),
     onLog: () => {},
     logsFollowed: () => false,
+    deactivate: async () => {},
     now: () => now,
   });
   const endpoints = (name: string) => {

@@ -19,6 +19,8 @@ export interface ServiceControllerOptions {
   readonly onLog: (line: string) => void;
   /** Whether someone reads this service's logs live. */
   readonly logsFollowed: () => boolean;
+  /** See `TaskInit.deactivate`. */
+  readonly deactivate: (task: ServiceTask) => Promise<void>;
   /** Called after any task of the service changed state, so others can react at once. */
   readonly onTaskChange?: () => void;
   /** Called with each scheduler event as ECS words it. */
@@ -154,6 +156,7 @@ export class ServiceController {
       onLog: this.#options.onLog,
       logsFollowed: this.#options.logsFollowed,
       endpoints: () => this.#options.registry.endpoints(),
+      deactivate: () => this.#options.deactivate(task),
     });
     this.tasks.set(id, task);
     this.#event(`started task ${id.slice(0, 8)} (${cause})`);

@@ -102,6 +102,7 @@ function startTask(
     onLog: () => {},
     endpoints: () => new Map(),
     logsFollowed: () => false,
+    deactivate: async () => {},
   }) as TaskRunner;
   t.after(() => task.stop("test over"));
   void task.start();

@@ -9,7 +9,7 @@ import type { TaskMetadataSource } from "../api/task-metadata.js";
 import type { PreparedImage } from "../image/build-steps.js";
 import { containerProcess } from "../image/container-process.js";
 import type { ContainerDefinition, TaskDefinition } from "../model/types.js";
-import type { AgentConfig, EgressConfig } from "../proxy/agent-config.js";
+import type { AgentConfig, EgressConfig, OutlierConfig } from "../proxy/agent-config.js";
 import { SERVICE_CONNECT_DEFAULTS } from "../proxy/defaults.js";
 import type { HostEntry } from "../sandbox/hosts-file.js";
 import { type ContainerUsage, systemCpuNanos } from "../sandbox/process-usage.js";
@@ -253,8 +253,8 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   }
 
   /** Makes the agent's endpoints those of Cloud Map now. */
-  syncEndpoints(endpoints: EndpointMap): void {
-    void this.#agent?.syncEndpoints(endpoints);
+  async syncEndpoints(endpoints: EndpointMap): Promise<void> {
+    await this.#agent?.syncEndpoints(endpoints);
   }
 
   #agentConfig(metadataSocket: string, serviceConnect: boolean): AgentConfig {
@@ -276,6 +276,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       metadataSocket,
       adminSocket: join(sandbox.dir, "agent.sock"),
       drainMs: this.#ctx.clock.scaled(SERVICE_CONNECT_DEFAULTS.drainMs, 1_000),
+      outlier: outlierConfig(this.#ctx.clock),
     };
   }
 
@@ -421,11 +422,14 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   }
 
   async #stop(): Promise<void> {
+    // DEACTIVATING: out of Cloud Map and the target groups (the service reacts to the status),
+    // then no new traffic: every agent has dropped it, its targets have drained; then its own
+    // agent refuses new inbound connections. The app's outbound calls keep working.
     this.#setStatus("DEACTIVATING");
+    if (this.startedAt !== undefined) await this.#init.deactivate();
+    await this.#agent?.drainInbound();
     this.#setStatus("STOPPING");
     const { clock } = this.#ctx;
-    // New inbound connections stop; the app's own outbound calls keep working while it stops.
-    await this.#agent?.drainInbound();
     await Promise.all(
       this.#containers.map(async (c) => {
         if (c.process.exitCode !== null || c.process.signalCode !== null) return;
@@ -549,6 +553,15 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   systemCpuNanos(): number {
     return systemCpuNanos();
   }
+}
+
+/** Envoy's outlier ejection defaults, in the run's time. */
+function outlierConfig(clock: Clock): OutlierConfig {
+  return {
+    consecutive5xx: SERVICE_CONNECT_DEFAULTS.consecutive5xx,
+    intervalMs: clock.scaled(SERVICE_CONNECT_DEFAULTS.outlierIntervalMs, 250),
+    ejectionMs: clock.scaled(SERVICE_CONNECT_DEFAULTS.baseEjectionMs, 500),
+  };
 }
 
 /** Resolves once the child's stdout and stderr have closed, or after `timeoutMs`. */

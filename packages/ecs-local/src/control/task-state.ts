@@ -61,8 +61,11 @@ export interface ServiceTask extends TaskView {
   socketForPort(containerPort: number): string | undefined;
   /** Its resource usage now, or undefined while it is not RUNNING. */
   usage(): TaskUsage | undefined;
-  /** Makes the task's Service Connect agent route to these endpoints (Cloud Map now). */
-  syncEndpoints(endpoints: EndpointMap): void;
+  /**
+   * Makes the task's Service Connect agent route to these endpoints (Cloud Map now); resolves
+   * once the agent has them.
+   */
+  syncEndpoints(endpoints: EndpointMap): Promise<void>;
   /** Runs the task to RUNNING; a failure stops it with a reason, it never rejects. */
   start(): Promise<void>;
   /** Stops it in ECS's order. Single-flight; resolves once STOPPED. */
@@ -82,6 +85,13 @@ export interface TaskInit {
   readonly logsFollowed: () => boolean;
   /** Cloud Map's endpoints now: what the task's agent starts with. */
   readonly endpoints: () => EndpointMap;
+  /**
+   * Called as the task starts to stop, once it is out of Cloud Map and its target groups:
+   * resolves when no new traffic can reach it (every agent has the new endpoints) and its
+   * load-balancer targets have drained (nothing in flight, or the deregistration delay
+   * passed).
+   */
+  readonly deactivate: () => Promise<void>;
 }
 
 /** Makes tasks; injected so the control logic can be tested without namespaces. */

@@ -90,6 +90,7 @@ describe("routing", () => {
     const socketPath = join(dir, `${id}.sock`);
     const server = createHttpServer((req, res) => {
       if (req.url === "/") res.writeHead(healthy() ? 200 : 500).end(id);
+      else if (req.url?.startsWith("/slow")) setTimeout(() => res.end(id), 400);
       else res.end(id);
     });
     await new Promise<void>((resolve) => server.listen(socketPath, resolve));
@@ -182,5 +183,36 @@ describe("routing", () => {
     registered = [{ taskId: "silent", socketPath: join(dir, "silent.sock") }];
     await sleep(300);
     assert.equal((await get()).status, 503);
+  });
+
+  test("a deregistered target drains: at once when idle, after its in-flight requests otherwise", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "ecs-local-alb-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const a = await target(t, dir, "a", () => true);
+    let registered = [a];
+    const { listener, get } = await alb(t, () => registered);
+    await until("a healthy", () => listener.targetHealthy("a"));
+
+    let started = Date.now();
+    await listener.drained(a.socketPath, 5_000);
+    assert.ok(Date.now() - started < 50, "nothing in flight: drained at once");
+
+    const slow = get("/slow");
+    await sleep(100);
+    registered = []; // out of the target group, as ECS deregisters it in DEACTIVATING
+    started = Date.now();
+    await listener.drained(a.socketPath, 5_000);
+    const waited = Date.now() - started;
+    assert.deepEqual(await slow, { status: 200, body: "a" }, "the request in flight finished");
+    assert.ok(waited >= 200 && waited < 1_000, `drained when it finished, after ${waited} ms`);
+
+    registered = [a];
+    await until("a back", () => listener.targetHealthy("a"));
+    const stuck = get("/slow");
+    await sleep(50);
+    started = Date.now();
+    await listener.drained(a.socketPath, 100);
+    assert.ok(Date.now() - started < 300, "the deregistration delay bounds the wait");
+    await stuck;
   });
 });

@@ -69,6 +69,9 @@ export class LoadBalancerListener {
   readonly #pickers = new Map<string, RoundRobin<Target>>();
   readonly #abort = new AbortController();
   #requestCounts = new Map<string, number>();
+  /** Requests being forwarded now, per target socket, and who waits for one to reach 0. */
+  readonly #inFlight = new Map<string, number>();
+  readonly #idleWaiters = new Map<string, Set<() => void>>();
   #server?: Server;
 
   constructor(options: {
@@ -117,6 +120,37 @@ export class LoadBalancerListener {
       const target = this.#syncTargets(groupId).find((t) => t.taskId === taskId);
       return target === undefined || target.health.status === "healthy";
     });
+  }
+
+  /**
+   * Resolves once nothing is in flight to `socketPath`, or after `maxMs`: a target's
+   * `draining` state, which ends at once when it has no request in flight and at the group's
+   * deregistration delay otherwise. The target must already be out of the rotation.
+   */
+  async drained(socketPath: string, maxMs: number): Promise<void> {
+    if ((this.#inFlight.get(socketPath) ?? 0) === 0) return;
+    await new Promise<void>((resolve) => {
+      const waiters = this.#idleWaiters.get(socketPath) ?? new Set();
+      this.#idleWaiters.set(socketPath, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxMs);
+      waiters.add(done);
+    });
+  }
+
+  #forwarding(socketPath: string, delta: 1 | -1): void {
+    const count = (this.#inFlight.get(socketPath) ?? 0) + delta;
+    if (count > 0) {
+      this.#inFlight.set(socketPath, count);
+      return;
+    }
+    this.#inFlight.delete(socketPath);
+    for (const done of this.#idleWaiters.get(socketPath) ?? []) done();
+    this.#idleWaiters.delete(socketPath);
   }
 
   /** The target groups this listener forwards to, by logical ID. */
@@ -248,6 +282,7 @@ export class LoadBalancerListener {
     this.#pickers.set(groupId, picker);
     const target = picker.pick(routableTargets(this.#syncTargets(groupId)));
     if (!target) return sendProxyError(res, 503, "503 Service Temporarily Unavailable");
+    this.#forwarding(target.socketPath, 1);
     const outcome = await forwardHttp(
       req,
       res,
@@ -260,7 +295,7 @@ export class LoadBalancerListener {
           "x-forwarded-port": String(this.#listener.port),
         },
       },
-    );
+    ).finally(() => this.#forwarding(target.socketPath, -1));
     if (outcome.type === "connect-failed" || outcome.type === "upstream-failed") {
       this.#log.warn({ taskId: target.taskId, err: outcome.error.message }, "target failed");
       sendProxyError(res, 502, "502 Bad Gateway");

@@ -69,7 +69,7 @@ export class InMemoryTask implements ServiceTask {
   /** The endpoints its agent would route to, as last pushed (tests read them). */
   endpoints: EndpointMap = new Map();
 
-  syncEndpoints(endpoints: EndpointMap): void {
+  async syncEndpoints(endpoints: EndpointMap): Promise<void> {
     this.endpoints = endpoints;
   }
 
