@@ -6,8 +6,14 @@ import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pickStack, readCloudAssembly } from "../assembly/cloud-assembly.js";
 import { synthesize } from "../assembly/synthesize.js";
+import {
+  type ConnectionEnd,
+  evaluateTcpConnection,
+  loadBalancerEnd,
+  serviceEnd,
+} from "../control/security-groups/reachability.js";
 import { buildModel } from "./build-model.js";
-import type { Model, Service } from "./types.js";
+import type { Model, SecurityGroupRule, Service } from "./types.js";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..", "..", "..");
 const appDir = join(repoRoot, "app", "infra");
@@ -125,20 +131,85 @@ describe("buildModel on app/infra", { timeout: 180_000 }, () => {
     const alb = groupIdOf("AlbSecurityGroup");
     const frontend = groupIdOf("FrontendSecurityGroup");
     const backend = groupIdOf("BackendSecurityGroup");
-    const ingressOf = (id: string) =>
-      model.securityGroups.find((g) => g.origin.logicalId === id)?.ingress;
-    assert.deepEqual(ingressOf(alb), [
+    const rulesOf = (id: string, direction: "ingress" | "egress") =>
+      model.securityGroups.find((g) => g.origin.logicalId === id)?.[direction] ?? [];
+    const withoutOrigins = (rules: readonly SecurityGroupRule[]) =>
+      rules.map(({ origin: _origin, ...rule }) => rule);
+    const pathsOf = (rules: readonly SecurityGroupRule[]) =>
+      rules.map((rule) => rule.origin.constructPath);
+    // A standalone rule's construct path ends in the peer's hashed logical ID.
+    const standalone = (group: string, peer: string, port: number) =>
+      new RegExp(
+        `^EcsServiceConnectStack/${group}/(from|to) EcsServiceConnectStack${peer}[0-9A-F]{8}:${port}$`,
+      );
+    const groupPath = (group: string) => `EcsServiceConnectStack/${group}/Resource`;
+
+    assert.deepEqual(withoutOrigins(rulesOf(alb, "ingress")), [
       { protocol: "tcp", fromPort: 80, toPort: 80, peer: { cidr: "0.0.0.0/0" } },
     ]);
-    assert.deepEqual(ingressOf(frontend), [
+    assert.deepEqual(pathsOf(rulesOf(alb, "ingress")), [groupPath("AlbSecurityGroup")]);
+    assert.deepEqual(withoutOrigins(rulesOf(frontend, "ingress")), [
       { protocol: "tcp", fromPort: 3000, toPort: 3000, peer: { groupId: alb } },
     ]);
-    assert.deepEqual(ingressOf(backend), [
+    assert.match(
+      pathsOf(rulesOf(frontend, "ingress")).join(),
+      standalone("FrontendSecurityGroup", "AlbSecurityGroup", 3000),
+    );
+    assert.deepEqual(withoutOrigins(rulesOf(backend, "ingress")), [
       { protocol: "tcp", fromPort: 5000, toPort: 5000, peer: { groupId: frontend } },
     ]);
+    assert.match(
+      pathsOf(rulesOf(backend, "ingress")).join(),
+      standalone("BackendSecurityGroup", "FrontendSecurityGroup", 5000),
+    );
+    // allowAllOutbound: false, yet CDK drops its placeholder egress rule once the listener
+    // adds a standalone one, so the group has no inline egress and AWS's allow-all stays.
+    const albEgress = rulesOf(alb, "egress");
+    assert.deepEqual(withoutOrigins(albEgress), [
+      { protocol: "-1", fromPort: 0, toPort: 65535, peer: { cidr: "0.0.0.0/0" } },
+      { protocol: "tcp", fromPort: 3000, toPort: 3000, peer: { groupId: frontend } },
+    ]);
+    const [defaultEgressPath, targetEgressPath] = pathsOf(albEgress);
+    assert.equal(defaultEgressPath, groupPath("AlbSecurityGroup"));
+    assert.match(
+      targetEgressPath ?? "",
+      standalone("AlbSecurityGroup", "FrontendSecurityGroup", 3000),
+    );
     assert.deepEqual(service("frontend-service").securityGroupIds, [frontend]);
     assert.deepEqual(service("backend-service").securityGroupIds, [backend]);
     assert.deepEqual(model.loadBalancers[0]?.securityGroupIds, [alb]);
+  });
+
+  it("knows the VPC's range", () => {
+    assert.deepEqual(model.vpcCidrs, ["10.0.0.0/16"]);
+  });
+
+  it("lets the ALB reach the frontend and the frontend the backend, and no other way", () => {
+    const [balancer] = model.loadBalancers;
+    assert.ok(balancer);
+    const frontend = serviceEnd(service("frontend-service"));
+    const backend = serviceEnd(service("backend-service"));
+    const alb = loadBalancerEnd(balancer);
+    const verdict = (from: ConnectionEnd, to: ConnectionEnd, port: number) =>
+      evaluateTcpConnection(model, { from, to, port });
+    assert.deepEqual(verdict(alb, frontend, 3000), { allowed: true });
+    assert.deepEqual(verdict(frontend, backend, 5000), { allowed: true });
+
+    const backToFront = verdict(backend, frontend, 3000);
+    assert.equal(backToFront.allowed, false);
+    if (backToFront.allowed) return;
+    assert.equal(backToFront.direction, "ingress");
+    assert.deepEqual(backToFront.missing, {
+      groupIds: [groupIdOf("FrontendSecurityGroup")],
+      constructPaths: ["EcsServiceConnectStack/FrontendSecurityGroup/Resource"],
+    });
+    assert.equal(
+      backToFront.message,
+      `security groups block backend-service → frontend-service on tcp/3000: no ingress rule of ${groupIdOf("FrontendSecurityGroup")} (EcsServiceConnectStack/FrontendSecurityGroup/Resource) allows it from ${groupIdOf("BackendSecurityGroup")} or from a CIDR covering 10.0.0.0/16; if backend-service should reach frontend-service, add one in the CDK app (connections.allowFrom).`,
+    );
+    // The ALB's egress is open (see above), but only the frontend lets it in.
+    assert.equal(verdict(alb, backend, 5000).allowed, false);
+    assert.equal(verdict(frontend, backend, 3000).allowed, false);
   });
 
   it("builds the images from the app folders", () => {

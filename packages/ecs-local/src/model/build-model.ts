@@ -7,7 +7,7 @@ import { createResolveContext, evaluateCondition } from "./intrinsics.js";
 import { NAMESPACE_RESOURCE_TYPES, readClusters, readNamespaces } from "./read-clusters.js";
 import { readLoadBalancing } from "./read-load-balancer.js";
 import { readScaling } from "./read-scaling.js";
-import { readSecurityGroups } from "./read-security-groups.js";
+import { readSecurityGroups, readVpcCidrs } from "./read-security-groups.js";
 import { readServices } from "./read-service.js";
 import { readTaskDefinitions } from "./read-task-definition.js";
 import { serviceDependencies } from "./service-dependencies.js";
@@ -126,6 +126,7 @@ export function buildModel(template: CfnTemplate, options: BuildModelOptions): M
     targetGroups: loadBalancing.targetGroups,
     scaling: scaling.scaling,
     securityGroups,
+    vpcCidrs: readVpcCidrs(entries, ctx),
     notEmulatedFeatures: scaling.notEmulatedFeatures,
     notEmulated: [...counts]
       .sort(([a], [b]) => a.localeCompare(b))

@@ -1,11 +1,12 @@
 /**
  * Security groups with their inline rules and the standalone `SecurityGroupIngress` /
- * `SecurityGroupEgress` resources CDK emits for rules between groups.
+ * `SecurityGroupEgress` resources CDK emits for rules between groups, and the VPC ranges their
+ * CIDR rules are judged against.
  */
 import type { ResolveContext } from "./intrinsics.js";
 import { type PropertyReader, propertyReader } from "./property-reader.js";
 import { entriesOfType, type ResourceEntry } from "./template.js";
-import type { SecurityGroup, SecurityGroupRule } from "./types.js";
+import type { Origin, SecurityGroup, SecurityGroupRule } from "./types.js";
 
 const PROTOCOLS: Readonly<Record<string, SecurityGroupRule["protocol"]>> = {
   tcp: "tcp",
@@ -20,14 +21,12 @@ const PROTOCOLS: Readonly<Record<string, SecurityGroupRule["protocol"]>> = {
 
 /**
  * AWS gives a group created without `SecurityGroupEgress` an allow-all egress rule; it stays
- * even when standalone egress resources add more rules later.
+ * even when standalone egress resources add more rules later. It belongs to the group: setting
+ * the group's egress is what removes it.
  */
-const AWS_DEFAULT_EGRESS: SecurityGroupRule = {
-  protocol: "-1",
-  fromPort: 0,
-  toPort: 65535,
-  peer: { cidr: "0.0.0.0/0" },
-};
+function awsDefaultEgress(group: Origin): SecurityGroupRule {
+  return { origin: group, protocol: "-1", fromPort: 0, toPort: 65535, peer: { cidr: "0.0.0.0/0" } };
+}
 
 export function readSecurityGroups(
   entries: readonly ResourceEntry[],
@@ -47,7 +46,7 @@ export function readSecurityGroups(
       );
     const egress =
       p.SecurityGroupEgress === undefined
-        ? [AWS_DEFAULT_EGRESS]
+        ? [awsDefaultEgress(origin)]
         : read
             .list(p.SecurityGroupEgress, "SecurityGroupEgress")
             .flatMap((raw, i) =>
@@ -79,7 +78,10 @@ export function readSecurityGroups(
   return [...groups.values()].map(({ base, ingress, egress }) => ({ ...base, ingress, egress }));
 }
 
-/** One rule, or none for peers ecs-local cannot model (prefix lists, unknown protocols). */
+/**
+ * One rule, or none for peers ecs-local cannot model (prefix lists, unknown protocols). Its
+ * origin is the reader's: the group for an inline rule, the rule's own resource otherwise.
+ */
 function readRule(
   read: PropertyReader,
   rule: Readonly<Record<string, unknown>>,
@@ -93,6 +95,7 @@ function readRule(
   const all = protocol === "-1";
   return [
     {
+      origin: read.origin,
       protocol,
       fromPort: all ? 0 : (read.optionalNumber(rule.FromPort, "FromPort") ?? 0),
       toPort: all ? 65535 : (read.optionalNumber(rule.ToPort, "ToPort") ?? 65535),
@@ -116,4 +119,18 @@ function readPeer(
   if (rawGroup === undefined) return undefined;
   const groupId = read.logicalId(rawGroup) ?? read.optionalString(rawGroup, "peer security group");
   return groupId === undefined ? undefined : { groupId };
+}
+
+/**
+ * The `CidrBlock` of each VPC, in template order. A VPC without one (its range comes from an
+ * IPAM pool) has no range ecs-local can know, so it adds none.
+ */
+export function readVpcCidrs(entries: readonly ResourceEntry[], ctx: ResolveContext): string[] {
+  return entriesOfType(entries, "AWS::EC2::VPC").flatMap(({ resource, origin }) => {
+    const cidr = propertyReader(ctx, origin).optionalString(
+      resource.Properties?.CidrBlock,
+      "CidrBlock",
+    );
+    return cidr === undefined ? [] : [cidr];
+  });
 }

@@ -24,6 +24,12 @@ export interface Model {
   readonly targetGroups: readonly TargetGroup[];
   readonly scaling: readonly ScalableTarget[];
   readonly securityGroups: readonly SecurityGroup[];
+  /**
+   * The `CidrBlock` of each `AWS::EC2::VPC` in the template, in template order; empty when the
+   * stack defines no VPC (an imported one, say). Every awsvpc task and the load balancer have
+   * addresses inside these ranges, so a CIDR rule of a security group is judged against them.
+   */
+  readonly vpcCidrs: readonly string[];
   /** Resource types present in the template that ecs-local does not emulate, with counts. */
   readonly notEmulated: readonly { readonly type: string; readonly count: number }[];
   /**
@@ -403,6 +409,11 @@ export interface SecurityGroup {
 }
 
 export interface SecurityGroupRule {
+  /**
+   * What to change to change the rule: the standalone `SecurityGroupIngress`/`Egress` resource,
+   * or the group itself for an inline rule and for AWS's default allow-all egress.
+   */
+  readonly origin: Origin;
   readonly protocol: "tcp" | "udp" | "icmp" | "-1";
   readonly fromPort: number;
   readonly toPort: number;

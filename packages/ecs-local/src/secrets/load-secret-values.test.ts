@@ -43,6 +43,7 @@ function modelOf(container: Partial<ContainerDefinition>): Model {
     targetGroups: [],
     scaling: [],
     securityGroups: [],
+    vpcCidrs: [],
     notEmulated: [],
     notEmulatedFeatures: [],
   };

@@ -55,6 +55,7 @@ function model(
     targetGroups: [],
     scaling: [],
     securityGroups: [],
+    vpcCidrs: [],
     notEmulated: [],
     notEmulatedFeatures: [],
   };

@@ -22,6 +22,7 @@ test("CPU units come from the CPU counter's growth; memory in whole MiB", (t) =>
     onLog: () => {},
     endpoints: () => new Map(),
     logsFollowed: () => false,
+    deactivate: async () => {},
   });
   const inMemory = made[0];
   assert.ok(inMemory);

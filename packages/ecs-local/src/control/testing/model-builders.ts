@@ -130,6 +130,7 @@ export function model(specs: readonly ServiceSpec[], extra: Partial<Model> = {})
     targetGroups: [],
     scaling: [],
     securityGroups: [],
+    vpcCidrs: [],
     notEmulated: [],
     notEmulatedFeatures: [],
     ...extra,
