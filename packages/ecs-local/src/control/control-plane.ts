@@ -207,7 +207,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         const dependency = this.controllers.find((c) => c.service.origin.logicalId === id);
         return dependency?.steady(this.#targetHealthy) ?? true;
       });
-      controller.tick(ready);
+      controller.tick(ready, this.#targetHealthy);
       controller.noteSteadiness(controller.steady(this.#targetHealthy));
     }
   }

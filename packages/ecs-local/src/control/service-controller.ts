@@ -1,7 +1,18 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { Service, TaskDefinition } from "../model/types.js";
-import { formatPlan, type Plan, reconcile } from "./reconcile.js";
+import type { Deployment } from "./deployment/deployment-types.js";
+import { deploymentIdFromSeed } from "./deployment/deployment-types.js";
+import { type RollingTask, rollingStep } from "./deployment/rolling-step.js";
+import { ServiceDeployments } from "./deployment/service-deployments.js";
+import {
+  backoffUntil,
+  DEFAULT_BACKOFF,
+  formatPlan,
+  type Operation,
+  type Plan,
+  reconcile,
+} from "./reconcile.js";
 import type { Registry } from "./registry.js";
 import type { ServiceTask, TaskFactory } from "./task-state.js";
 
@@ -54,13 +65,13 @@ export interface ServiceEvent {
 
 export class ServiceController {
   readonly service: Service;
-  readonly taskDefinition: TaskDefinition;
   desiredCount: number;
   readonly tasks = new Map<string, ServiceTask>();
   /** ecs-local's own narrative lines, for `up`'s output and `ps`. */
   readonly events: string[] = [];
   /** The scheduler's events as ECS words them, oldest first. */
   readonly serviceEvents: ServiceEvent[] = [];
+  readonly #deployments: ServiceDeployments;
   #steady = false;
   #consecutiveFailures = 0;
   #lastFailureAt?: number;
@@ -71,11 +82,51 @@ export class ServiceController {
 
   constructor(options: ServiceControllerOptions) {
     this.service = options.service;
-    this.taskDefinition = options.taskDefinition;
     this.desiredCount = options.service.desiredCount;
     this.#options = options;
     this.#log = options.logger.child({ service: options.service.name });
     this.#now = options.now ?? Date.now;
+    this.#deployments = new ServiceDeployments({
+      service: options.service.name,
+      settings: options.service.deployment,
+      taskDefinition: options.taskDefinition,
+      desiredCount: this.desiredCount,
+      now: this.#now,
+      newDeploymentId: () => deploymentIdFromSeed(randomBytes(8).readBigUInt64BE()),
+    });
+  }
+
+  /** The task definition new tasks run: the PRIMARY deployment's revision. */
+  get taskDefinition(): TaskDefinition {
+    return this.#deployments.primaryTaskDefinition;
+  }
+
+  /** The PRIMARY deployment's task definition revision. */
+  get revision(): number {
+    return this.#deployments.primary.taskDefinitionRevision;
+  }
+
+  /** The deployments ECS lists for the service: PRIMARY first, then ACTIVE ones. */
+  deployments(): Deployment[] {
+    return this.#deployments.listed();
+  }
+
+  /** The deployment a task was started for. */
+  deploymentOf(taskId: string): string | undefined {
+    return this.#deployments.deploymentOf(taskId);
+  }
+
+  /**
+   * Starts a new deployment that replaces every task, within the service's minimum healthy
+   * and maximum percent: of a new revision when given a task definition (a rebuilt image),
+   * else of the current one (`forceNewDeployment`).
+   */
+  deploy(taskDefinition?: TaskDefinition): Deployment {
+    this.#serviceEvents(this.#deployments.begin(this.desiredCount, taskDefinition));
+    const revision = this.#deployments.primary.taskDefinitionRevision;
+    this.#event(`new deployment ${this.#deployments.primary.id} (revision ${revision})`);
+    this.#options.onTaskChange?.();
+    return this.#deployments.primary;
   }
 
   /** Tasks not yet stopped, oldest first. */
@@ -92,16 +143,33 @@ export class ServiceController {
     return ready >= this.desiredCount;
   }
 
-  tick(dependenciesReady: boolean): Plan {
-    const plan = reconcile(
-      { service: this.service.name, desiredCount: this.desiredCount, dependenciesReady },
-      {
-        tasks: this.liveTasks(),
-        consecutiveFailures: this.#consecutiveFailures,
-        lastFailureAt: this.#lastFailureAt,
-        now: this.#now(),
-      },
-    );
+  /**
+   * One step: with every task in the PRIMARY deployment, `reconcile` keeps the desired count;
+   * while older deployments still have tasks, the rolling step replaces them. `targetHealthy`
+   * says whether a task passes its load balancer health checks (ECS counts a task healthy
+   * only then).
+   */
+  tick(dependenciesReady: boolean, targetHealthy: (taskId: string) => boolean = () => true): Plan {
+    const live = this.liveTasks();
+    const primaryId = this.#deployments.primary.id;
+    for (const task of live) {
+      if (task.ready && targetHealthy(task.id)) this.#deployments.taskHealthy(task.id);
+    }
+    const rolling = live.some((t) => this.#deployments.deploymentOf(t.id) !== primaryId);
+    const plan = rolling
+      ? this.#rollingPlan(live, dependenciesReady, targetHealthy)
+      : reconcile(
+          { service: this.service.name, desiredCount: this.#primaryDesired(), dependenciesReady },
+          {
+            tasks: live,
+            consecutiveFailures: this.#consecutiveFailures,
+            lastFailureAt: this.#lastFailureAt,
+            now: this.#now(),
+          },
+        );
+    if (!rolling && this.#deployments.inProgress && this.steady(targetHealthy)) {
+      this.#serviceEvents(this.#deployments.complete());
+    }
     const text = formatPlan(plan);
     if (text !== "" && text !== this.#lastPlanText) this.#log.debug({ plan: text }, "plan");
     this.#lastPlanText = text;
@@ -129,6 +197,78 @@ export class ServiceController {
     return plan;
   }
 
+  /** A failed deployment with no rollback starts nothing more (ECS stops launching tasks). */
+  #primaryDesired(): number {
+    return this.#deployments.primaryFailed
+      ? this.liveTasks().filter((t) => t.health !== "UNHEALTHY").length
+      : this.desiredCount;
+  }
+
+  /** The rolling step as plan operations, after stopping tasks that fail their checks. */
+  #rollingPlan(
+    live: readonly ServiceTask[],
+    dependenciesReady: boolean,
+    targetHealthy: (taskId: string) => boolean,
+  ): Operation[] {
+    const service = this.service.name;
+    const plan: Operation[] = [];
+    const remaining: ServiceTask[] = [];
+    for (const task of live) {
+      const active = task.desiredStatus === "RUNNING";
+      if (active && task.health === "UNHEALTHY") {
+        plan.push({
+          type: "StopTask",
+          service,
+          taskId: task.id,
+          cause: "task failed container health checks",
+          failed: true,
+        });
+      } else remaining.push(task);
+    }
+    const byDeployment = new Map<string, RollingTask[]>();
+    for (const task of remaining) {
+      const id = this.#deployments.deploymentOf(task.id) ?? "";
+      const tasks = byDeployment.get(id) ?? [];
+      tasks.push({
+        id: task.id,
+        state: rollingState(task, targetHealthy),
+        createdAt: task.createdAt,
+      });
+      byDeployment.set(id, tasks);
+    }
+    const primaryId = this.#deployments.primary.id;
+    const step = rollingStep({
+      service,
+      settings: this.service.deployment,
+      desiredCount: this.desiredCount,
+      primary: { deploymentId: primaryId, tasks: byDeployment.get(primaryId) ?? [] },
+      active: [...byDeployment]
+        .filter(([id]) => id !== primaryId)
+        .map(([deploymentId, tasks]) => ({ deploymentId, tasks })),
+      primaryFailed: this.#deployments.primaryFailed,
+    });
+    for (const stop of step.stop) {
+      plan.push({
+        type: "StopTask",
+        service,
+        taskId: stop.taskId,
+        cause: stop.reason,
+        failed: false,
+      });
+    }
+    const notBefore = backoffUntil(this.#consecutiveFailures, this.#lastFailureAt, DEFAULT_BACKOFF);
+    if (step.start > 0 && dependenciesReady && notBefore <= this.#now()) {
+      const cause = `deployment ${primaryId}: ${step.start} new task(s) within maximumPercent`;
+      for (let i = 0; i < step.start; i++) plan.push({ type: "StartTask", service, cause });
+    }
+    if (step.blockedEvent) this.#serviceEvents(this.#deployments.blocked(step.blockedEvent));
+    return plan;
+  }
+
+  #serviceEvents(messages: readonly string[]): void {
+    for (const message of messages) this.#serviceEvent(message);
+  }
+
   /**
    * Told after each tick whether the service is steady; the change to steady is an event, as
    * ECS reports "has reached a steady state".
@@ -151,7 +291,7 @@ export class ServiceController {
     const task = this.#options.createTask({
       id,
       service: this.service,
-      taskDefinition: this.#options.taskDefinition,
+      taskDefinition: this.taskDefinition,
       onChange: (t) => this.#onTaskChange(t),
       onLog: this.#options.onLog,
       logsFollowed: this.#options.logsFollowed,
@@ -159,6 +299,7 @@ export class ServiceController {
       deactivate: () => this.#options.deactivate(task),
     });
     this.tasks.set(id, task);
+    this.#deployments.taskStarted(id);
     this.#event(`started task ${id.slice(0, 8)} (${cause})`);
     void task.start();
     return id;
@@ -180,10 +321,13 @@ export class ServiceController {
         const stable = ranFor >= (this.#options.stableMs ?? 10_000);
         this.#consecutiveFailures = stable ? 1 : this.#consecutiveFailures + 1;
         this.#lastFailureAt = this.#now();
+        this.#serviceEvents(this.#deployments.taskFailed(task.id, this.desiredCount));
       }
       const stopped = [...this.tasks.values()].filter((t) => t.status === "STOPPED");
-      for (const old of stopped.slice(0, Math.max(0, stopped.length - STOPPED_TASKS_KEPT)))
+      for (const old of stopped.slice(0, Math.max(0, stopped.length - STOPPED_TASKS_KEPT))) {
         this.tasks.delete(old.id);
+        this.#deployments.forget(old.id);
+      }
     }
     this.#options.onTaskChange?.();
   }
@@ -207,7 +351,7 @@ export class ServiceController {
           AWS_INSTANCE_PORT: String(entry.containerPort),
           ECS_CLUSTER_NAME: this.service.clusterName,
           ECS_SERVICE_NAME: this.service.name,
-          ECS_TASK_DEFINITION_FAMILY: this.#options.taskDefinition.family,
+          ECS_TASK_DEFINITION_FAMILY: this.taskDefinition.family,
           AVAILABILITY_ZONE: `${region}a`,
           REGION: region,
         },
@@ -236,4 +380,15 @@ export class ServiceController {
     this.desiredCount = 0;
     await Promise.all(this.liveTasks().map((t) => t.stop(reason)));
   }
+}
+
+/** Where a task stands for the rolling step. */
+function rollingState(
+  task: ServiceTask,
+  targetHealthy: (taskId: string) => boolean,
+): RollingTask["state"] {
+  if (task.desiredStatus === "STOPPED" || task.status !== "RUNNING") {
+    return task.desiredStatus === "STOPPED" ? "stopping" : "pending";
+  }
+  return task.ready && targetHealthy(task.id) ? "healthy" : "running";
 }

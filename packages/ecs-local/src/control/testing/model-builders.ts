@@ -22,6 +22,8 @@ export interface ServiceSpec {
   readonly healthCheck?: boolean;
   /** The target group the service's container port is registered in. */
   readonly targetGroup?: string;
+  /** The deployment settings; CDK's defaults (100 %, 200 %, no circuit breaker) otherwise. */
+  readonly deployment?: Partial<Service["deployment"]>;
 }
 
 export function container(spec: ServiceSpec): ContainerDefinition {
@@ -68,6 +70,7 @@ export function service(spec: ServiceSpec): Service {
       minimumHealthyPercent: 100,
       maximumPercent: 200,
       circuitBreaker: { enable: false, rollback: false },
+      ...spec.deployment,
     },
     ...(spec.port === undefined
       ? {}
