@@ -6,6 +6,11 @@ export interface ControlPlaneView {
   status(): RunStatus;
   /** Sets a service's desired count, as `aws ecs update-service --desired-count` does. */
   scale(service: string, desiredCount: number): ServiceStatus;
+  /**
+   * Starts a new deployment of a service's current revision that replaces every task, as
+   * `aws ecs update-service --force-new-deployment` does.
+   */
+  deploy(service: string): ServiceStatus;
   /** The holder process whose namespaces `exec` enters. */
   execTarget(taskOrService: string): { taskId: string; holderPid: number };
   /** Subscribes to log lines (`<service>/<task> | <line>`); returns the unsubscribe call. */
@@ -72,6 +77,8 @@ export interface ServiceStatus {
   readonly events: readonly string[];
   /** Cloud Map instances per discovery name the service registers. */
   readonly cloudMap: readonly { readonly discoveryName: string; readonly instances: number }[];
+  /** The deployments ECS lists: PRIMARY first, then ACTIVE ones still replacing tasks. */
+  readonly deployments: readonly DeploymentView[];
   /** Application Auto Scaling of the service, when it has a scalable target. */
   readonly scaling?: {
     readonly minCapacity: number;
@@ -80,8 +87,25 @@ export interface ServiceStatus {
   };
 }
 
+export interface DeploymentView {
+  readonly id: string;
+  readonly status: "PRIMARY" | "ACTIVE" | "INACTIVE";
+  readonly taskDefinitionRevision: number;
+  readonly rolloutState: "IN_PROGRESS" | "COMPLETED" | "FAILED";
+  readonly rolloutStateReason: string;
+  readonly desiredCount: number;
+  /** Tasks of the deployment RUNNING now. */
+  readonly runningCount: number;
+  readonly failedTasks: number;
+  /** ISO time. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
 export interface TaskStatusView {
   readonly id: string;
+  /** The deployment that started it (`startedBy`). */
+  readonly deploymentId?: string;
   readonly lastStatus: string;
   readonly desiredStatus: string;
   readonly health: string;

@@ -59,6 +59,14 @@ export class ApiServer {
         this.#view.scale(decodeURIComponent(parts[2] ?? ""), body.desiredCount),
       );
     }
+    if (
+      method === "POST" &&
+      parts[0] === "v1" &&
+      parts[1] === "services" &&
+      parts[3] === "deploy"
+    ) {
+      return sendJson(res, 200, this.#view.deploy(decodeURIComponent(parts[2] ?? "")));
+    }
     if (method === "GET" && parts[0] === "v1" && parts[1] === "exec" && parts[2] !== undefined) {
       return sendJson(res, 200, this.#view.execTarget(decodeURIComponent(parts[2])));
     }

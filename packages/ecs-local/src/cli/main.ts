@@ -8,11 +8,12 @@ const USAGE = `ecs-local: run a CDK app's ECS services on this machine, Service 
 Usage:
   ecs-local up [--app <dir>] [--stack <name>] [-c key=value] [--time-scale <n>]
                [--listener-port 80=8080] [--secrets-file <path>] [--fresh] [-d]
-               [--faithful-cpu] [--suspend-scaling]
+               [--faithful-cpu] [--suspend-scaling] [--watch]
                                      run the app's ECS services; -d returns once healthy,
                                      --fresh synthesizes even when nothing changed,
                                      --faithful-cpu limits CPU from a task's start,
-                                     --suspend-scaling keeps the task counts as deployed
+                                     --suspend-scaling keeps the task counts as deployed,
+                                     --watch rebuilds a changed image and rolls its service
   ecs-local doctor [--fix] [--with flask,wrk,…]
                                      check (and with --fix install) what this machine needs
   ecs-local ps                       services, tasks, health, addresses, scaling
@@ -22,6 +23,7 @@ Usage:
   ecs-local exec <service|task> [-- cmd ...]
                                      run a command inside a task's namespaces (default: sh)
   ecs-local scale <service> <n>      set a service's desired count
+  ecs-local deploy <service>         replace every task in a rolling deployment
   ecs-local down                     stop the run begun by \`up\`
 
 Options:
@@ -40,6 +42,7 @@ const commands: Record<string, () => Promise<{ run: (args: CommandArgs) => Promi
   logs: () => import("./commands/logs.js"),
   exec: () => import("./commands/exec.js"),
   scale: () => import("./commands/scale.js"),
+  deploy: () => import("./commands/deploy.js"),
   down: () => import("./commands/down.js"),
   doctor: () => import("./commands/doctor.js"),
   events: () => import("./commands/events.js"),
@@ -66,6 +69,7 @@ export interface CommandArgs {
     readonly once?: boolean;
     readonly "faithful-cpu"?: boolean;
     readonly "suspend-scaling"?: boolean;
+    readonly watch?: boolean;
   };
 }
 
@@ -134,6 +138,7 @@ function parse(args: string[]) {
       once: { type: "boolean" },
       "faithful-cpu": { type: "boolean" },
       "suspend-scaling": { type: "boolean" },
+      watch: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

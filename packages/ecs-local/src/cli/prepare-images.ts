@@ -9,8 +9,10 @@ import type { Progress } from "./progress.js";
 import { reportImage } from "./step-reports.js";
 
 export interface PreparedImages {
-  /** The prepared image of a container of the model. */
+  /** The prepared image of a container of the model, or of a later revision. */
   get(container: ContainerDefinition): PreparedImage;
+  /** Makes a rebuilt image the one a container of a new revision runs. */
+  add(container: ContainerDefinition, image: PreparedImage): void;
 }
 
 export async function prepareAllImages(
@@ -44,6 +46,9 @@ export async function prepareAllImages(
     prepared.set(key, result);
   }
   return {
+    add(container, image) {
+      prepared.set(imageKey(container), image);
+    },
     get(container) {
       const found = prepared.get(imageKey(container));
       if (!found) throw new Error(`no prepared image for container ${container.name}`);

@@ -74,7 +74,17 @@ describe("the control plane", () => {
     s.byService("backend-service")[0]?.run();
     const backend = s.plane.status().services.find((x) => x.name === "backend-service");
     assert.deepEqual(
-      { ...backend, tasks: backend?.tasks.map((task) => task.lastStatus), events: undefined },
+      {
+        ...backend,
+        tasks: backend?.tasks.map((task) => task.lastStatus),
+        events: undefined,
+        deployments: backend?.deployments.map((d) => [
+          d.status,
+          d.taskDefinitionRevision,
+          d.rolloutState,
+          d.runningCount,
+        ]),
+      },
       {
         name: "backend-service",
         desiredCount: 1,
@@ -83,6 +93,7 @@ describe("the control plane", () => {
         aliases: ["backend-service.local:5000"],
         tasks: ["RUNNING"],
         events: undefined,
+        deployments: [["PRIMARY", 1, "IN_PROGRESS", 1]],
         cloudMap: [{ discoveryName: "backend-service", instances: 1 }],
       },
     );

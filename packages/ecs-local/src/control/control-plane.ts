@@ -7,7 +7,7 @@ import type {
   TaskUsageView,
 } from "../api/control-plane-view.js";
 import { UsageError } from "../errors.js";
-import type { Model, Service } from "../model/types.js";
+import type { Model, Service, TaskDefinition } from "../model/types.js";
 import { hostPortFor } from "../proxy/listener-rules.js";
 import {
   LoadBalancerListener,
@@ -268,8 +268,23 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         s.clientAliases.map((a) => `${a.dnsName}:${a.port}`),
       ),
       events: controller.events.slice(-10),
+      deployments: controller.deployments().map((d) => ({
+        id: d.id,
+        status: d.status,
+        taskDefinitionRevision: d.taskDefinitionRevision,
+        rolloutState: d.rolloutState,
+        rolloutStateReason: d.rolloutStateReason,
+        desiredCount: d.status === "PRIMARY" ? controller.desiredCount : 0,
+        runningCount: live.filter(
+          (t) => t.status === "RUNNING" && controller.deploymentOf(t.id) === d.id,
+        ).length,
+        failedTasks: d.failedTasks,
+        createdAt: new Date(d.createdAt).toISOString(),
+        updatedAt: new Date(d.updatedAt).toISOString(),
+      })),
       tasks: tasks.map((t) => ({
         id: t.id,
+        deploymentId: controller.deploymentOf(t.id),
         lastStatus: t.status,
         desiredStatus: t.desiredStatus,
         health: t.health,
@@ -335,6 +350,13 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
     }
     const controller = this.findService(service);
     controller.desiredCount = desiredCount;
+    this.#tick();
+    return this.#serviceStatus(controller);
+  }
+
+  deploy(service: string, taskDefinition?: TaskDefinition): ServiceStatus {
+    const controller = this.findService(service);
+    controller.deploy(taskDefinition);
     this.#tick();
     return this.#serviceStatus(controller);
   }

@@ -31,9 +31,9 @@ export function serviceArn(account: Account, clusterName: string, serviceName: s
   return `arn:aws:ecs:${account.region}:${account.accountId}:service/${clusterName}/${serviceName}`;
 }
 
-/** Every task definition of a run is revision 1 of its family, as task metadata says too. */
-export function taskDefinitionArn(account: Account, family: string): string {
-  return `arn:aws:ecs:${account.region}:${account.accountId}:task-definition/${family}:1`;
+/** The template's task definition is revision 1 of its family; each rebuild adds one. */
+export function taskDefinitionArn(account: Account, family: string, revision = 1): string {
+  return `arn:aws:ecs:${account.region}:${account.accountId}:task-definition/${family}:${revision}`;
 }
 
 /** As the task metadata endpoint names it (control/task-documents.ts), container ARNs too. */

@@ -4,6 +4,7 @@
  * implementation over a running control plane, and the unit tests build the same from an
  * in-memory control plane.
  */
+import type { Deployment } from "../../control/deployment/deployment-types.js";
 import type { Instance } from "../../control/registry.js";
 import type { ScalingActivity } from "../../control/scaling/autoscaler.js";
 import type { ServiceEvent } from "../../control/service-controller.js";
@@ -14,6 +15,8 @@ export interface TaskState {
   readonly id: string;
   readonly status: TaskStatus;
   readonly desiredStatus: "RUNNING" | "STOPPED";
+  /** The deployment that started it (`startedBy`). */
+  readonly deploymentId?: string;
   /** The task's health: its essential containers' checks together. */
   readonly health: HealthStatus;
   /** Wall-clock milliseconds. */
@@ -37,6 +40,8 @@ export interface ServiceState {
   readonly events: readonly ServiceEvent[];
   /** The desired count running, healthy and in service (CloudFormation's "stable"). */
   readonly steady: boolean;
+  /** The deployments ECS lists (PRIMARY first); without them, one PRIMARY is derived. */
+  readonly deployments?: readonly Deployment[];
 }
 
 /** A metric statistic CloudWatch computes. */
@@ -73,4 +78,6 @@ export interface AwsApiSource {
   stopTask(taskId: string, reason: string): void;
   /** Adds a service event in ECS's words (DescribeServices, `ecs-local events`). */
   noteServiceEvent(serviceName: string, message: string): void;
+  /** Starts a deployment of the service's current revision that replaces every task. */
+  forceNewDeployment(serviceName: string): void;
 }

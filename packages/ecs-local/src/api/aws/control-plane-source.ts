@@ -29,6 +29,7 @@ export function controlPlaneSource(plane: ControlPlane, model: Model): AwsApiSou
           desiredCount: c.desiredCount,
           tasks: [...c.tasks.values()].map((t) => ({
             id: t.id,
+            ...(c.deploymentOf(t.id) === undefined ? {} : { deploymentId: c.deploymentOf(t.id) }),
             status: t.status,
             desiredStatus: t.desiredStatus,
             health: t.health,
@@ -41,6 +42,7 @@ export function controlPlaneSource(plane: ControlPlane, model: Model): AwsApiSou
           })),
           events: [...c.serviceEvents],
           steady: c.steady(targetHealthy),
+          deployments: c.deployments(),
         }),
       ),
     instances: () => plane.registry.instances(),
@@ -65,5 +67,8 @@ export function controlPlaneSource(plane: ControlPlane, model: Model): AwsApiSou
       }
     },
     noteServiceEvent: (serviceName, message) => controllerOf(serviceName).recordEvent(message),
+    forceNewDeployment: (serviceName) => {
+      plane.deploy(controllerOf(serviceName).service.name);
+    },
   };
 }

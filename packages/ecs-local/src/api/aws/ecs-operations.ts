@@ -243,13 +243,7 @@ const updateService: Operation = (source, input) => {
     );
   }
   if (desiredCount !== undefined) source.setDesiredCount(state.service.name, desiredCount);
-  if (force) {
-    // Rolling deployments are not emulated yet: say so where ECS reports deployments.
-    source.noteServiceEvent(
-      state.service.name,
-      `(service ${state.service.name}) was asked for a new deployment (forceNewDeployment); ecs-local does not emulate deployments yet, so its tasks keep running unchanged. Stop tasks one by one with StopTask to replace them.`,
-    );
-  }
+  if (force) source.forceNewDeployment(state.service.name);
   const updated = findService(source, cluster, state.service.name) ?? state;
   return { service: serviceShape(context(source), updated) };
 };

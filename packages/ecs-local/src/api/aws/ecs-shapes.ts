@@ -4,6 +4,7 @@
  * (§5.3 of the AWS reference). Timestamps are `Date`s; the wire layer writes them as epoch
  * seconds. Pure.
  */
+import type { Deployment } from "../../control/deployment/deployment-types.js";
 import type {
   Cluster,
   ContainerDefinition,
@@ -88,30 +89,63 @@ export function clusterShape(
   };
 }
 
-/** One PRIMARY deployment: ecs-local runs one task definition per service for the run. */
-function deploymentShape(ctx: EcsContext, state: ServiceState): Record<string, unknown> {
+/**
+ * The service's deployments. A state without them (a unit test's) gets one PRIMARY derived
+ * from its tasks, complete once the service is steady.
+ */
+function deploymentShapes(ctx: EcsContext, state: ServiceState): Record<string, unknown>[] {
   const { service } = state;
-  const id = deploymentId(ctx.model.stackName, service.origin.logicalId);
-  const live = state.tasks.filter((t) => t.desiredStatus === "RUNNING");
+  if (!state.deployments || state.deployments.length === 0) {
+    const id = deploymentId(ctx.model.stackName, service.origin.logicalId);
+    const updatedAt = state.events.at(-1)?.at ?? ctx.startedAt;
+    return [
+      deploymentShape(ctx, state, {
+        id,
+        status: "PRIMARY",
+        taskDefinitionRevision: 1,
+        taskDefinitionKey: "1",
+        desiredCount: state.desiredCount,
+        rolloutState: state.steady ? "COMPLETED" : "IN_PROGRESS",
+        rolloutStateReason: state.steady
+          ? `ECS deployment ${id} completed.`
+          : `ECS deployment ${id} in progress.`,
+        failedTasks: state.tasks.filter((t) => t.failed).length,
+        createdAt: ctx.startedAt,
+        updatedAt,
+      }),
+    ];
+  }
+  return state.deployments.map((d) => deploymentShape(ctx, state, d));
+}
+
+function deploymentShape(
+  ctx: EcsContext,
+  state: ServiceState,
+  deployment: Deployment,
+): Record<string, unknown> {
+  const { service } = state;
+  const mine = (t: TaskState) => t.deploymentId === undefined || t.deploymentId === deployment.id;
+  const live = state.tasks.filter((t) => t.desiredStatus === "RUNNING" && mine(t));
   const connect = service.serviceConnect;
-  const updatedAt = state.events.at(-1)?.at ?? ctx.startedAt;
   return {
-    id,
-    status: "PRIMARY",
-    taskDefinition: taskDefinitionArn(ctx.model, state.taskDefinition.family),
-    desiredCount: state.desiredCount,
+    id: deployment.id,
+    status: deployment.status,
+    taskDefinition: taskDefinitionArn(
+      ctx.model,
+      state.taskDefinition.family,
+      deployment.taskDefinitionRevision,
+    ),
+    desiredCount: deployment.status === "PRIMARY" ? state.desiredCount : live.length,
     pendingCount: live.filter(isPending).length,
     runningCount: live.filter(isRunning).length,
-    failedTasks: state.tasks.filter((t) => t.failed).length,
-    createdAt: new Date(ctx.startedAt),
-    updatedAt: new Date(updatedAt),
+    failedTasks: deployment.failedTasks,
+    createdAt: new Date(deployment.createdAt),
+    updatedAt: new Date(deployment.updatedAt),
     launchType: "FARGATE",
     platformVersion: "1.4.0",
     platformFamily: "Linux",
-    rolloutState: state.steady ? "COMPLETED" : "IN_PROGRESS",
-    rolloutStateReason: state.steady
-      ? `ECS deployment ${id} completed.`
-      : `ECS deployment ${id} in progress.`,
+    rolloutState: deployment.rolloutState,
+    rolloutStateReason: deployment.rolloutStateReason,
     networkConfiguration: networkConfiguration(service),
     ...(connect
       ? {
@@ -181,7 +215,11 @@ export function serviceShape(ctx: EcsContext, state: ServiceState): Record<strin
     launchType: "FARGATE",
     platformVersion: "LATEST",
     platformFamily: "Linux",
-    taskDefinition: taskDefinitionArn(ctx.model, state.taskDefinition.family),
+    taskDefinition: taskDefinitionArn(
+      ctx.model,
+      state.taskDefinition.family,
+      state.deployments?.[0]?.taskDefinitionRevision,
+    ),
     deploymentConfiguration: {
       deploymentCircuitBreaker: {
         enable: service.deployment.circuitBreaker.enable,
@@ -190,7 +228,7 @@ export function serviceShape(ctx: EcsContext, state: ServiceState): Record<strin
       maximumPercent: service.deployment.maximumPercent,
       minimumHealthyPercent: service.deployment.minimumHealthyPercent,
     },
-    deployments: [deploymentShape(ctx, state)],
+    deployments: deploymentShapes(ctx, state),
     events: state.events
       .map((event) => ({
         id: stableUuid(`${arn}/event/${event.at}/${event.message}`),
@@ -240,9 +278,13 @@ export function taskShape(
   return {
     taskArn: arn,
     clusterArn: clusterArn(ctx.model, service.clusterName),
-    taskDefinitionArn: taskDefinitionArn(ctx.model, taskDefinition.family),
+    taskDefinitionArn: taskDefinitionArn(
+      ctx.model,
+      taskDefinition.family,
+      state.deployments?.find((d) => d.id === task.deploymentId)?.taskDefinitionRevision,
+    ),
     group: `service:${service.name}`,
-    startedBy: deploymentId(ctx.model.stackName, service.origin.logicalId),
+    startedBy: task.deploymentId ?? deploymentId(ctx.model.stackName, service.origin.logicalId),
     lastStatus: task.status,
     desiredStatus: task.desiredStatus,
     healthStatus: task.health,

@@ -196,24 +196,28 @@ describe("the ECS operations", () => {
     assert.equal(s.tasks.made.filter((x) => x.service === "backend-service").length, 3);
   });
 
-  test("forceNewDeployment is taken and said, in the service's events, not to be emulated yet", async (t) => {
+  test("forceNewDeployment starts a PRIMARY deployment that replaces the tasks", async (t) => {
     const s = await setup(t);
-    const before = s.tasks.made.length;
+    const before = s.call("ecs", "DescribeServices", { cluster, services: ["backend-service"] });
+    const [old] = ((before.services as Json[])[0]?.deployments ?? []) as Json[];
     const answer = s.call("ecs", "UpdateService", {
       cluster,
       service: "backend-service",
       forceNewDeployment: true,
     });
-    const [latest] = (answer.service as Json).events as Json[];
-    assert.match(
-      String(latest?.message),
-      /^\(service backend-service\) was asked for a new deployment \(forceNewDeployment\); ecs-local does not emulate deployments yet/,
+    const deployments = (answer.service as Json).deployments as Json[];
+    assert.deepEqual(
+      deployments.map((d) => [d.status, d.rolloutState]),
+      [
+        ["PRIMARY", "IN_PROGRESS"],
+        ["ACTIVE", old?.rolloutState],
+      ],
     );
-    assert.equal(s.tasks.made.length, before, "no task replaced");
-    assert.ok(
-      s.plane.events({}).some((e) => /forceNewDeployment/.test(e.message)),
-      "and in `ecs-local events`",
-    );
+    assert.equal(deployments[1]?.id, old?.id);
+    assert.match(String(deployments[0]?.id), /^ecs-svc\/\d{19}$/);
+    const [started, inProgress] = (answer.service as Json).events as Json[];
+    assert.match(String(inProgress?.message), /deployment in progress\.$/);
+    assert.match(String(started?.message), /has started 1 tasks/, "the first new task at once");
   });
 
   test("StopTask stops the task as the user did; the scheduler starts a replacement", async (t) => {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { RunStatus } from "../../api/control-plane-view.js";
 import { formatStatus } from "./ps.js";
 
-test("ps shows each service, its tasks, their health, addresses and why they stopped", () => {
+test("ps shows each service, its deployments, its tasks, their health, addresses and why they stopped", () => {
   const status: RunStatus = {
     stackName: "Demo",
     timeScale: 10,
@@ -18,6 +18,32 @@ test("ps shows each service, its tasks, their health, addresses and why they sto
         healthyCount: 1,
         aliases: ["backend-container.local:5000"],
         events: [],
+        deployments: [
+          {
+            id: "ecs-svc/2000000000000000002",
+            status: "PRIMARY",
+            taskDefinitionRevision: 2,
+            rolloutState: "IN_PROGRESS",
+            rolloutStateReason: "ECS deployment ecs-svc/2000000000000000002 in progress.",
+            desiredCount: 1,
+            runningCount: 0,
+            failedTasks: 1,
+            createdAt: "2026-11-27T20:00:00.000Z",
+            updatedAt: "2026-11-27T20:00:00.000Z",
+          },
+          {
+            id: "ecs-svc/1000000000000000001",
+            status: "ACTIVE",
+            taskDefinitionRevision: 1,
+            rolloutState: "COMPLETED",
+            rolloutStateReason: "ECS deployment ecs-svc/1000000000000000001 completed.",
+            desiredCount: 0,
+            runningCount: 1,
+            failedTasks: 0,
+            createdAt: "2026-11-27T19:00:00.000Z",
+            updatedAt: "2026-11-27T20:00:00.000Z",
+          },
+        ],
         cloudMap: [{ discoveryName: "backend-container", instances: 1 }],
         scaling: {
           minCapacity: 1,
@@ -39,6 +65,7 @@ test("ps shows each service, its tasks, their health, addresses and why they sto
         tasks: [
           {
             id: "aaaaaaaaaaaaaaaa",
+            deploymentId: "ecs-svc/1000000000000000001",
             lastStatus: "RUNNING",
             desiredStatus: "RUNNING",
             health: "HEALTHY",
@@ -67,10 +94,12 @@ test("ps shows each service, its tasks, their health, addresses and why they sto
       "AWS APIs       http://127.0.0.1:4566  (AWS_ENDPOINT_URL)",
       "",
       "backend-service  desired 1  running 1  healthy 1  aliases backend-container.local:5000",
+      "  deployment ecs-svc/2000000000000000002  PRIMARY  revision 2  IN_PROGRESS  running 0 of 1  failed tasks 1",
+      "  deployment ecs-svc/1000000000000000001  ACTIVE   revision 1  COMPLETED    running 1",
       "  Cloud Map: backend-container 1 instance(s)",
       "  scaling: 1..5 tasks",
       "    TargetTracking ECSServiceAverageMemoryUtilization: 23.4 (target 20); AlarmHigh ALARM, AlarmLow OK",
-      "  aaaaaaaaaaaa  RUNNING      HEALTHY",
+      "  aaaaaaaaaaaa  RUNNING      HEALTHY  revision 1",
       "      backend → /run/tasks/aaaa/backend.sock",
       "  bbbbbbbbbbbb  STOPPED      UNKNOWN  stopped: Essential container in task exited (backend: exit code 1)  exit backend=1",
       "",

@@ -30,6 +30,17 @@ export function formatStatus(status: RunStatus, awsEndpoint?: string): string {
       `${service.name}  desired ${service.desiredCount}  running ${service.runningCount}  healthy ${service.healthyCount}` +
         (service.aliases.length ? `  aliases ${service.aliases.join(", ")}` : ""),
     );
+    for (const d of service.deployments) {
+      const counts =
+        d.status === "PRIMARY"
+          ? `running ${d.runningCount} of ${d.desiredCount}`
+          : `running ${d.runningCount}`;
+      const failed = d.failedTasks > 0 ? `  failed tasks ${d.failedTasks}` : "";
+      lines.push(
+        `  deployment ${d.id}  ${d.status.padEnd(7)}  revision ${d.taskDefinitionRevision}  ${d.rolloutState.padEnd(11)}  ${counts}${failed}`,
+      );
+    }
+    const revisions = new Map(service.deployments.map((d) => [d.id, d.taskDefinitionRevision]));
     if (service.cloudMap.length > 0) {
       const names = service.cloudMap.map((c) => `${c.discoveryName} ${c.instances} instance(s)`);
       lines.push(`  Cloud Map: ${names.join(", ")}`);
@@ -45,6 +56,9 @@ export function formatStatus(status: RunStatus, awsEndpoint?: string): string {
       lines.push(
         (
           `  ${task.id.slice(0, 12)}  ${task.lastStatus.padEnd(12)} ${task.health.padEnd(9)}` +
+          (task.deploymentId && revisions.has(task.deploymentId) && task.lastStatus !== "STOPPED"
+            ? `revision ${revisions.get(task.deploymentId)}  `
+            : "") +
           (task.stoppedReason ? `stopped: ${task.stoppedReason}` : "") +
           (exits ? `  exit ${exits}` : "")
         ).trimEnd(),

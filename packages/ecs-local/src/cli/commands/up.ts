@@ -40,6 +40,7 @@ import { Progress } from "../progress.js";
 import { activeRun, stateDirFrom } from "../run-client.js";
 import { reportInstall } from "../step-reports.js";
 import { parseContext, parseListenerPorts, parseTimeScale } from "../up-flags.js";
+import { watchImages } from "../watch-images.js";
 
 export async function run(args: CommandArgs): Promise<void> {
   const appDir = resolve(args.values.app ?? ".");
@@ -86,6 +87,7 @@ export async function run(args: CommandArgs): Promise<void> {
     timeScale,
     listenerPorts,
     faithfulCpu: args.values["faithful-cpu"] === true,
+    watch: args.values.watch === true,
   });
 }
 
@@ -173,6 +175,7 @@ async function serve(options: {
   readonly timeScale: number;
   readonly listenerPorts: ReadonlyMap<number, number>;
   readonly faithfulCpu: boolean;
+  readonly watch: boolean;
 }): Promise<void> {
   const { prepared, layout, progress, detached } = options;
   const { model, images, secretValues } = prepared;
@@ -252,7 +255,12 @@ async function serve(options: {
         : "  Ctrl-C stops everything",
     );
   }
+  const watching =
+    options.watch && !runtime.stopping
+      ? watchImages({ runtime, images, cacheDir: layout.imageCache, progress })
+      : undefined;
   await runtime.closed;
+  watching?.close();
   await Promise.all([api.close(), awsApi.close()]);
   rmSync(layout.stateFile, { force: true });
   say("▸ stopped; no task is left running");
