@@ -8,10 +8,12 @@ const USAGE = `ecs-local: run a CDK app's ECS services on this machine, Service 
 Usage:
   ecs-local up [--app <dir>] [--stack <name>] [-c key=value] [--time-scale <n>]
                [--listener-port 80=8080] [--secrets-file <path>] [--fresh] [-d]
-               [--faithful-cpu] [--suspend-scaling] [--watch]
+               [--faithful-cpu] [--faithful-routing] [--suspend-scaling] [--watch]
                                      run the app's ECS services; -d returns once healthy,
                                      --fresh synthesizes even when nothing changed,
                                      --faithful-cpu limits CPU from a task's start,
+                                     --faithful-routing sends Service Connect traffic to
+                                     a task before its health check passes, as AWS does,
                                      --suspend-scaling keeps the task counts as deployed,
                                      --watch rebuilds a changed image and rolls its service
   ecs-local doctor [--fix] [--with flask,wrk,…]
@@ -70,6 +72,7 @@ export interface CommandArgs {
     readonly "faithful-cpu"?: boolean;
     readonly "suspend-scaling"?: boolean;
     readonly watch?: boolean;
+    readonly "faithful-routing"?: boolean;
   };
 }
 
@@ -139,6 +142,7 @@ function parse(args: string[]) {
       "faithful-cpu": { type: "boolean" },
       "suspend-scaling": { type: "boolean" },
       watch: { type: "boolean" },
+      "faithful-routing": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

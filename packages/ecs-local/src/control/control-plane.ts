@@ -38,6 +38,8 @@ export interface ControlPlaneOptions {
   readonly tickMs?: number;
   /** Real milliseconds, for metrics and scaling. @default Date.now */
   readonly now?: () => number;
+  /** See `ServiceControllerOptions.faithfulRouting`. @default false */
+  readonly faithfulRouting?: boolean;
   /** How tasks are measured and limited, for the status. @default resourceAccounting().label */
   readonly resources?: string;
 }
@@ -99,6 +101,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         onEvent: options.onEvent,
         onLog: (line) => this.#log(service.name, line),
         deactivate: (task) => this.#deactivate(service, task),
+        faithfulRouting: options.faithfulRouting ?? false,
         logsFollowed: () =>
           [...this.#logFollowers].some((f) => !f.service || f.service === service.name),
         // A task that became healthy may unblock a dependent service: look again now, not

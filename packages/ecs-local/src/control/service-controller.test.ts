@@ -10,7 +10,11 @@ import { ServiceController } from "./service-controller.js";
 import { inMemoryTasks } from "./testing/in-memory-task.js";
 import { type ServiceSpec, service, taskDefinition } from "./testing/model-builders.js";
 
-function setup(t: { after: (fn: () => void) => void }, spec: ServiceSpec) {
+function setup(
+  t: { after: (fn: () => void) => void },
+  spec: ServiceSpec,
+  options: { faithfulRouting?: boolean } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "ecs-local-controller-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   let now = 1_000_000;
@@ -30,6 +34,7 @@ function setup(t: { after: (fn: () => void) => void }, spec: ServiceSpec) {
     logsFollowed: () => false,
     deactivate: async () => {},
     now: () => now,
+    ...options,
   });
   const endpoints = (name: string) => {
     const parsed = parseEndpoints(readFileSync(endpointsFile, "utf8"));
@@ -72,6 +77,16 @@ describe("a service controller", () => {
     s.controller.tick(true);
     assert.equal(s.tasks.length, 2, "steady: nothing more to start");
     assert.ok(s.controller.steady(() => true));
+  });
+
+  test("with faithful routing, a task is in Cloud Map once RUNNING, before its health check passes, as on AWS", (t) => {
+    const s = setup(t, { name: "api", port: 5000, healthCheck: true }, { faithfulRouting: true });
+    s.controller.tick(true);
+    assert.deepEqual(s.endpoints("api"), [], "not while PENDING");
+    s.tasks[0]?.run("UNKNOWN");
+    assert.deepEqual(s.endpoints("api"), [s.tasks[0]?.id], "RUNNING with no verdict yet");
+    void s.tasks[0]?.stop("scale in");
+    assert.deepEqual(s.endpoints("api"), [], "and out again as it stops");
   });
 
   test("waits while the services it depends on are not steady", (t) => {

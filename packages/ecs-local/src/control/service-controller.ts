@@ -36,6 +36,12 @@ export interface ServiceControllerOptions {
   readonly onTaskChange?: () => void;
   /** Called with each scheduler event as ECS words it. */
   readonly onServiceEvent?: (event: ServiceEvent) => void;
+  /**
+   * Register a task in Cloud Map as soon as it is RUNNING, before its health check passes,
+   * as AWS does (containers-roadmap#2334), so clients see the 503s AWS gives during
+   * deployments. By default a task registers once it is ready. @default false
+   */
+  readonly faithfulRouting?: boolean;
   /** @default Date.now */
   readonly now?: () => number;
   /**
@@ -307,7 +313,10 @@ export class ServiceController {
 
   #onTaskChange(task: ServiceTask): void {
     const registry = this.#options.registry;
-    if (task.ready) {
+    const routable = this.#options.faithfulRouting
+      ? task.status === "RUNNING" && task.desiredStatus === "RUNNING"
+      : task.ready;
+    if (routable) {
       this.#register(task);
     } else if (task.desiredStatus === "STOPPED" || task.status !== "RUNNING") {
       if (registry.deregisterTask(task.id) > 0) {

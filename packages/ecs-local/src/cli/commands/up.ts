@@ -88,6 +88,7 @@ export async function run(args: CommandArgs): Promise<void> {
     listenerPorts,
     faithfulCpu: args.values["faithful-cpu"] === true,
     watch: args.values.watch === true,
+    faithfulRouting: args.values["faithful-routing"] === true,
   });
 }
 
@@ -176,6 +177,7 @@ async function serve(options: {
   readonly listenerPorts: ReadonlyMap<number, number>;
   readonly faithfulCpu: boolean;
   readonly watch: boolean;
+  readonly faithfulRouting: boolean;
 }): Promise<void> {
   const { prepared, layout, progress, detached } = options;
   const { model, images, secretValues } = prepared;
@@ -218,6 +220,7 @@ async function serve(options: {
     logger,
     listenerPorts: options.listenerPorts,
     createTask,
+    faithfulRouting: options.faithfulRouting,
     onEvent: (line) => say(`  ${line.replace(/^\d{4}-\S+ /, "")}`),
   });
   const api = new ApiServer(runtime);
