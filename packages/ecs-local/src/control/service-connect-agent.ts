@@ -19,11 +19,12 @@ import {
   type AgentConfig,
   type AgentPorts,
   agentPorts,
-  agentSocket,
+  BLACKHOLE_NETWORK,
   backendName,
+  blockedPort,
   renderAgentConfig,
+  serverLine,
   serverName,
-  serverOptions,
 } from "../proxy/agent-config.js";
 import {
   type AgentServers,
@@ -33,7 +34,7 @@ import {
   stepSucceeded,
 } from "../proxy/agent-endpoints.js";
 import { agentCommand } from "../proxy/agent-runtime.js";
-import { parseStat, type StatRow, statChanges } from "../proxy/agent-stats.js";
+import { counter, parseStat, type StatRow, serverRow, statChanges } from "../proxy/agent-stats.js";
 import type { Endpoint } from "../proxy/endpoints-file.js";
 import { type Redirect, renderRedirects } from "../proxy/redirects.js";
 import { findTool } from "../sandbox/host-tools.js";
@@ -42,6 +43,9 @@ import type { TaskSandbox } from "../sandbox/task-sandbox.js";
 
 /** How often the agent's counters are read for the debug log. */
 const STATS_WATCH_MS = 2_000;
+
+/** How often an agent with blocked discovery names is asked whether the app tried one. */
+const BLOCKED_WATCH_MS = 500;
 
 /** How long an agent may take from spawn to answering its runtime API. */
 const START_TIMEOUT_MS = 15_000;
@@ -59,6 +63,11 @@ export interface AgentStartOptions {
   readonly log: WriteStream;
   /** Where the control plane's trouble with the agent is told. */
   readonly logger: Logger;
+  /**
+   * Called once per discovery name of `config.blocked`, the first time the task's app opens a
+   * connection to it (which then times out).
+   */
+  readonly onBlockedAttempt?: (discoveryName: string) => void;
 }
 
 export class ServiceConnectAgent {
@@ -68,6 +77,7 @@ export class ServiceConnectAgent {
   readonly #logger: Logger;
   #servers: AgentServers;
   #watch?: NodeJS.Timeout;
+  #blockedWatch?: NodeJS.Timeout;
   #lastStats: readonly StatRow[] = [];
   #sync: Promise<void> = Promise.resolve();
   #stopping?: Promise<void>;
@@ -82,6 +92,31 @@ export class ServiceConnectAgent {
       this.#watch = setInterval(() => void this.#logChanges(), STATS_WATCH_MS);
       this.#watch.unref();
     }
+    const { onBlockedAttempt } = options;
+    const blocked = [...(options.config.blocked?.ports.keys() ?? [])];
+    if (onBlockedAttempt && blocked.length > 0) {
+      const untold = new Set(blocked);
+      this.#blockedWatch = setInterval(
+        () => void this.#tellAttempts(untold, onBlockedAttempt),
+        BLOCKED_WATCH_MS,
+      );
+      this.#blockedWatch.unref();
+    }
+  }
+
+  /**
+   * Tells of each blocked discovery name whose backend has had a session (the app connected
+   * to its alias), once; stops watching when every one has been told.
+   */
+  async #tellAttempts(untold: Set<string>, tell: (discoveryName: string) => void): Promise<void> {
+    const rows = await this.stats().catch(() => undefined);
+    if (!rows) return;
+    for (const name of untold) {
+      if (counter(serverRow(rows, backendName(name), "BACKEND"), "stot") === 0) continue;
+      untold.delete(name);
+      tell(name);
+    }
+    if (untold.size === 0) clearInterval(this.#blockedWatch);
   }
 
   /** Retries and ejections since the last reading, at debug level (`ECS_LOCAL_LOG_LEVEL`). */
@@ -115,10 +150,13 @@ export class ServiceConnectAgent {
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     await waitAnswering(child, config.adminSocket, log.path.toString());
-    await installRedirects(sandbox, redirectsOf(config, ports)).catch((error: unknown) => {
-      child.kill("SIGKILL");
-      throw error;
-    });
+    const blackhole = config.blocked?.ports.size ? BLACKHOLE_NETWORK : undefined;
+    await installRedirects(sandbox, redirectsOf(config, ports), blackhole).catch(
+      (error: unknown) => {
+        child.kill("SIGKILL");
+        throw error;
+      },
+    );
     return new ServiceConnectAgent(child, options);
   }
 
@@ -148,11 +186,21 @@ export class ServiceConnectAgent {
     if (this.#stopping || this.#config.egress.length === 0) return;
     const names = this.#config.egress.map((e) => e.discoveryName);
     const changes = endpointChanges(this.#servers, names, endpoints);
-    const steps = endpointSteps(changes, (backend, path) => {
-      const egress = this.#config.egress.find((e) => backendName(e.discoveryName) === backend);
-      const options = egress ? serverOptions(egress, this.#config.outlier) : "";
-      return `${agentSocket(this.#config, path)} ${options}`;
-    });
+    const egressOf = (backend: string) =>
+      this.#config.egress.find((e) => backendName(e.discoveryName) === backend);
+    const steps = endpointSteps(
+      changes,
+      (backend, path) => {
+        const egress = egressOf(backend);
+        return egress ? serverLine(this.#config, egress, path) : "";
+      },
+      (backend) => {
+        const egress = egressOf(backend);
+        return (
+          egress === undefined || blockedPort(this.#config, egress.discoveryName) === undefined
+        );
+      },
+    );
     for (const step of steps) {
       const answer = await agentCommand(this.#config.adminSocket, step.command);
       if (stepSucceeded(step, answer)) this.#servers = applyStep(this.#servers, step);
@@ -184,6 +232,7 @@ export class ServiceConnectAgent {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearInterval(this.#watch);
+      clearInterval(this.#blockedWatch);
       const child = this.#process;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGUSR1");
@@ -221,10 +270,14 @@ async function waitAnswering(child: ChildProcess, socket: string, logPath: strin
   }
 }
 
-/** Installs the redirects with `nft -f -` in the task's network namespace. */
+/**
+ * Installs the redirects, and the blackhole of blocked endpoints when there is one, with
+ * `nft -f -` in the task's network namespace.
+ */
 async function installRedirects(
   sandbox: TaskSandbox,
   redirects: readonly Redirect[],
+  blackhole: string | undefined,
 ): Promise<void> {
   if (redirects.length === 0) return;
   const nft = await findTool("nft");
@@ -235,7 +288,7 @@ async function installRedirects(
   }
   const result = await sandbox.exec([nft, "-f", "-"], {
     namespaces: "network",
-    input: renderRedirects(redirects),
+    input: renderRedirects(redirects, blackhole ? { blackhole } : {}),
     timeoutMs: 10_000,
   });
   if (result.exitCode !== 0) {

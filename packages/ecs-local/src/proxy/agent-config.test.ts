@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { findTool } from "../sandbox/host-tools.js";
 import { runProcess } from "../sandbox/run-process.js";
-import { type AgentConfig, agentPorts, renderAgentConfig } from "./agent-config.js";
+import { type AgentConfig, agentPorts, renderAgentConfig, serverLine } from "./agent-config.js";
 
 const config: AgentConfig = {
   taskId: "f1",
@@ -112,6 +112,43 @@ test("a failed attempt is retried twice, elsewhere; an endpoint failing in a row
   assert.doesNotMatch(tcp, /retry-on/, "a byte stream is retried on connect failure only");
 });
 
+test("a discovery name the security groups block: its endpoints are the blackhole, unchecked, with the scaled connect timeout", () => {
+  const blocked: AgentConfig = {
+    ...config,
+    blocked: { ports: new Map([["backend", 5000]]), connectTimeoutMs: 500 },
+  };
+  const text = renderAgentConfig(blocked, agentPorts(blocked, []), endpoints);
+  const backend = section(text, "backend sc-backend");
+  assert.match(backend, /timeout connect 500ms/);
+  assert.match(
+    backend,
+    /server task-b1 127\.254\.0\.1:5000\n {4}server task-b2 127\.254\.0\.1:5000/,
+  );
+  assert.doesNotMatch(backend, / check | observe /, "never marked down: every call times out");
+  assert.match(backend, /retries 2\n {4}option redispatch 1/, "retried as any other");
+  assert.match(text, /defaults\n {4}timeout connect 5000ms/, "others keep Envoy's 5 s");
+  assert.doesNotMatch(section(text, "backend sc-cache"), /timeout connect/);
+});
+
+test("a server added at run time gets the line the configuration would give it", () => {
+  const blocked: AgentConfig = {
+    ...config,
+    blocked: { ports: new Map([["cache", 6379]]), connectTimeoutMs: 500 },
+  };
+  const [backend, , cache] = blocked.egress;
+  assert.ok(backend && cache);
+  // biome-ignore format: one case to a line
+  const cases: [AgentConfig, typeof backend, string][] = [
+    [config, backend, "unix@../b3/api.sock check inter 1000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down"],
+    [config, cache, "unix@../b3/api.sock check inter 1000ms downinter 3000ms rise 1 fall 2 observe layer4 error-limit 5 on-error mark-down"],
+    [blocked, backend, "unix@../b3/api.sock check inter 1000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down"],
+    [blocked, cache, "127.254.0.1:6379"],
+  ];
+  for (const [agent, egress, line] of cases) {
+    assert.equal(serverLine(agent, egress, "/run/b3/api.sock"), line);
+  }
+});
+
 test("haproxy accepts the rendered configuration, however deep the run folder", async (t) => {
   const haproxy = await findTool("haproxy");
   assert.ok(haproxy, "haproxy is a requirement of every run: `ecs-local doctor --fix`");
@@ -126,8 +163,13 @@ test("haproxy accepts the rendered configuration, however deep the run folder", 
     ingress: [{ portName: "web", containerPort: 3000, socketPath: join(task("f"), "web.sock") }],
     metadataSocket: join(task("f"), "metadata.sock"),
     adminSocket: join(task("f"), "agent.sock"),
+    // A blocked discovery name, so its server line is checked too.
+    blocked: { ports: new Map([["cache", 6379]]), connectTimeoutMs: 500 },
   };
-  const far = new Map([["backend", [{ taskId: "b", socketPath: join(task("b"), "api.sock") }]]]);
+  const far = new Map([
+    ["backend", [{ taskId: "b", socketPath: join(task("b"), "api.sock") }]],
+    ["cache", [{ taskId: "c", socketPath: join(task("c"), "redis.sock") }]],
+  ]);
   assert.ok(join(task("b"), "api.sock").length > 150);
   const file = join(dir, "agent.cfg");
   writeFileSync(file, renderAgentConfig(deep, agentPorts(deep, [3000]), far));

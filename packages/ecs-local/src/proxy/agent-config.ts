@@ -64,7 +64,30 @@ export interface AgentConfig {
   /** How long a soft stop may take before the agent exits anyway. */
   readonly drainMs: number;
   readonly outlier: OutlierConfig;
+  /**
+   * Discovery names the task's security groups may not reach, each with the port the
+   * connection is blocked on: their endpoints are pointed at the blackhole, and their
+   * backend gives up connecting after `connectTimeoutMs` (the run's scaled connect timeout).
+   */
+  readonly blocked?: BlockedEgress;
 }
+
+/** The part of a task's egress its security groups block. */
+export interface BlockedEgress {
+  readonly ports: ReadonlyMap<string, number>;
+  readonly connectTimeoutMs: number;
+}
+
+/**
+ * Where the endpoints of a blocked discovery name are pointed: an address of the task's own
+ * loopback whose packets its nftables table drops (`BLACKHOLE_NETWORK`), so a connection to
+ * it is never answered and times out, as a connection a security group drops does in a VPC.
+ */
+export const BLACKHOLE_NETWORK = "127.254.0.0/16";
+export const BLACKHOLE_ADDRESS = "127.254.0.1";
+
+/** How long the agent waits to connect to an endpoint: Envoy's `connect_timeout` default. */
+export const AGENT_CONNECT_TIMEOUT_MS = 5_000;
 
 /** Loopback ports of the agent's own listeners inside the task, chosen below the app's. */
 export interface AgentPorts {
@@ -119,7 +142,7 @@ export function renderAgentConfig(
     `    stats socket ${socket(config.adminSocket)} mode 600 level admin`,
     `    hard-stop-after ${duration(config.drainMs)}`,
     "defaults",
-    `    timeout connect ${duration(5_000)}`,
+    `    timeout connect ${duration(AGENT_CONNECT_TIMEOUT_MS)}`,
     `    timeout client ${duration(SERVICE_CONNECT_DEFAULTS.httpIdleTimeoutMs)}`,
     `    timeout server ${duration(SERVICE_CONNECT_DEFAULTS.httpIdleTimeoutMs)}`,
     "",
@@ -131,9 +154,7 @@ export function renderAgentConfig(
     // One backend per discovery name, even when several aliases point at it.
     if (backends.has(egress.discoveryName)) return;
     backends.add(egress.discoveryName);
-    lines.push(
-      ...backendSection(egress, endpoints.get(egress.discoveryName) ?? [], socket, config.outlier),
-    );
+    lines.push(...backendSection(config, egress, endpoints.get(egress.discoveryName) ?? []));
   });
   if (config.metadataSocket) {
     lines.push(...metadataSection(socket(config.metadataSocket), ports.metadata));
@@ -196,11 +217,27 @@ export function serverOptions(
   ].join(" ");
 }
 
+/** The port a blocked discovery name's connections go to, or undefined when it is reachable. */
+export function blockedPort(config: AgentConfig, discoveryName: string): number | undefined {
+  return config.blocked?.ports.get(discoveryName);
+}
+
+/**
+ * What follows an endpoint's server name, in the configuration and at run time alike: its
+ * ingress socket and {@link serverOptions}; or, for a discovery name the task's security groups
+ * block, the blackhole with no checks and no ejection, so every connection waits out the
+ * connect timeout as on AWS rather than failing at once on a server marked down.
+ */
+export function serverLine(config: AgentConfig, egress: EgressConfig, socketPath: string): string {
+  const port = blockedPort(config, egress.discoveryName);
+  if (port !== undefined) return `${BLACKHOLE_ADDRESS}:${port}`;
+  return `${agentSocket(config, socketPath)} ${serverOptions(egress, config.outlier)}`;
+}
+
 function backendSection(
+  config: AgentConfig,
   egress: EgressConfig,
   endpoints: readonly Endpoint[],
-  socket: SocketName,
-  outlier: OutlierConfig,
 ): string[] {
   const http = egress.protocol === "http";
   const lines = [
@@ -212,6 +249,9 @@ function backendSection(
     `    retries ${SERVICE_CONNECT_DEFAULTS.retries}`,
     "    option redispatch 1",
   ];
+  if (config.blocked && blockedPort(config, egress.discoveryName) !== undefined) {
+    lines.push(`    timeout connect ${duration(config.blocked.connectTimeoutMs)}`);
+  }
   if (http) lines.push("    retry-on conn-failure empty-response 503");
   if (http) {
     lines.push(
@@ -226,7 +266,7 @@ function backendSection(
   }
   for (const endpoint of endpoints) {
     lines.push(
-      `    server ${serverName(endpoint)} ${socket(endpoint.socketPath)} ${serverOptions(egress, outlier)}`,
+      `    server ${serverName(endpoint)} ${serverLine(config, egress, endpoint.socketPath)}`,
     );
   }
   lines.push("");

@@ -64,6 +64,30 @@ test("a new server is added, its checks and itself enabled; a leaving one goes t
   );
 });
 
+test("a server of a backend without checks (a blocked one) is enabled, its checks are not", () => {
+  const steps = endpointSteps(
+    {
+      add: [
+        { backend: "sc-open", server: "task-o1", socketPath: "/run/o1/web.sock" },
+        { backend: "sc-blocked", server: "task-x1", socketPath: "/run/x1/web.sock" },
+      ],
+      remove: [],
+    },
+    (backend, path) => (backend === "sc-blocked" ? "127.254.0.1:3000" : `unix@${path} check`),
+    (backend) => backend !== "sc-blocked",
+  );
+  assert.deepEqual(
+    steps.map((s) => s.command),
+    [
+      "add server sc-open/task-o1 unix@/run/o1/web.sock check",
+      "enable health sc-open/task-o1",
+      "enable server sc-open/task-o1",
+      "add server sc-blocked/task-x1 127.254.0.1:3000",
+      "enable server sc-blocked/task-x1",
+    ],
+  );
+});
+
 test("only a confirmed add or delete changes what the agent is known to have", () => {
   const [add, health, enable, maint, del] = endpointSteps(
     {

@@ -46,13 +46,15 @@ export interface AgentStep {
 
 /**
  * The steps for the changes, in the order they must run. `serverLine` gives what follows a new
- * server's name, as the agent's configuration writes it: its socket (`agentSocket`) and its
- * options (`serverOptions`). A server added at run time starts in maintenance with its checks
- * off: both are turned on.
+ * server's name, as the agent's configuration writes it (`serverLine` of agent-config). A
+ * server added at run time starts in maintenance with its checks off: both are turned on,
+ * except the checks of a backend that has none (`checked` false: a blocked one, whose servers
+ * must stay up so every connection times out).
  */
 export function endpointSteps(
   changes: EndpointChanges,
   serverLine: (backend: string, socketPath: string) => string,
+  checked: (backend: string) => boolean = () => true,
 ): AgentStep[] {
   return [
     ...changes.add.flatMap(({ backend, server, socketPath }): AgentStep[] => [
@@ -62,7 +64,9 @@ export function endpointSteps(
         server,
         effect: { added: socketPath },
       },
-      { command: `enable health ${backend}/${server}`, backend, server, effect: undefined },
+      ...(checked(backend)
+        ? [{ command: `enable health ${backend}/${server}`, backend, server, effect: undefined }]
+        : []),
       { command: `enable server ${backend}/${server}`, backend, server, effect: undefined },
     ]),
     ...changes.remove.flatMap(({ backend, server }): AgentStep[] => [

@@ -23,3 +23,27 @@ test("renders one redirect rule per alias in a table that replaces itself", () =
     ].join("\n"),
   );
 });
+
+test("with a blackhole, every packet to it is dropped on the way in", () => {
+  const script = renderRedirects([{ address: "127.255.0.1", port: 5000, toPort: 40001 }], {
+    blackhole: "127.254.0.0/16",
+  });
+  assert.equal(
+    script,
+    [
+      "table ip ecs_service_connect",
+      "delete table ip ecs_service_connect",
+      "table ip ecs_service_connect {",
+      "  chain output {",
+      "    type nat hook output priority -100; policy accept;",
+      "    ip daddr 127.255.0.1 tcp dport 5000 redirect to :40001",
+      "  }",
+      "  chain input {",
+      "    type filter hook input priority 0; policy accept;",
+      "    ip daddr 127.254.0.0/16 drop",
+      "  }",
+      "}",
+      "",
+    ].join("\n"),
+  );
+});

@@ -16,11 +16,26 @@ export interface Redirect {
 
 export const REDIRECT_TABLE = "ecs_service_connect";
 
-/** The nftables script for a task's redirects (pure; replaces the table when rerun). */
-export function renderRedirects(redirects: readonly Redirect[]): string {
+/**
+ * The nftables script for a task's redirects (pure; replaces the table when rerun). With
+ * `blackhole`, a CIDR of the task's loopback, every packet to it is dropped on the way in:
+ * a connection there is never answered, as one a security group drops in a VPC.
+ */
+export function renderRedirects(
+  redirects: readonly Redirect[],
+  options: { readonly blackhole?: string } = {},
+): string {
   const rules = redirects.map(
     (r) => `    ip daddr ${r.address} tcp dport ${r.port} redirect to :${r.toPort}`,
   );
+  const blackhole = options.blackhole
+    ? [
+        "  chain input {",
+        "    type filter hook input priority 0; policy accept;",
+        `    ip daddr ${options.blackhole} drop`,
+        "  }",
+      ]
+    : [];
   return [
     `table ip ${REDIRECT_TABLE}`,
     `delete table ip ${REDIRECT_TABLE}`,
@@ -29,6 +44,7 @@ export function renderRedirects(redirects: readonly Redirect[]): string {
     "    type nat hook output priority -100; policy accept;",
     ...rules,
     "  }",
+    ...blackhole,
     "}",
     "",
   ].join("\n");
