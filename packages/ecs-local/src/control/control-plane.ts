@@ -18,7 +18,10 @@ import { resourceAccounting } from "../sandbox/task-resources.js";
 import { Registry } from "./registry.js";
 import type { ScalingActivity } from "./scaling/autoscaler.js";
 import { ScalingLoop } from "./scaling/scaling-loop.js";
+import { reportBlocked, SecurityGroupGate } from "./security-groups/enforcement.js";
+import { loadBalancerEnd } from "./security-groups/reachability.js";
 import { ServiceController } from "./service-controller.js";
+import type { TaskRunInit } from "./task-runner.js";
 import type { ServiceTask, TaskFactory } from "./task-state.js";
 import type { Clock } from "./time-scale.js";
 
@@ -75,6 +78,11 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
       this.#resolveClosed = resolve;
     });
     const { model } = options;
+    // Security groups decide every Service Connect and load balancer → target connection.
+    const securityGroups = new SecurityGroupGate(
+      model,
+      reportBlocked(options.logger, options.onEvent),
+    );
     this.registry = new Registry(options.endpointsFile);
     // Every task's agent follows Cloud Map, whichever service changed it.
     this.registry.onChange((endpoints) => {
@@ -94,7 +102,10 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
       return new ServiceController({
         service,
         taskDefinition,
-        createTask: options.createTask,
+        createTask: (init) => {
+          const withGroups: TaskRunInit = { ...init, securityGroups };
+          return options.createTask(withGroups);
+        },
         registry: this.registry,
         region: model.region,
         logger: options.logger,
@@ -126,6 +137,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
             hostPort: hostPortFor(listener.port, options.listenerPorts),
             clock: options.clock,
             logger: options.logger,
+            securityGroups: { gate: securityGroups, loadBalancer: loadBalancerEnd(lb) },
           }),
       ),
     );

@@ -24,6 +24,7 @@ import { TaskSandbox } from "../sandbox/task-sandbox.js";
 import { type ContainerHealthState, foldHealth, INITIAL_HEALTH } from "./container-health.js";
 import { LogTail } from "./log-tail.js";
 import type { EndpointMap } from "./registry.js";
+import { egressBlocks, type SecurityGroupGate } from "./security-groups/enforcement.js";
 import { ServiceConnectAgent } from "./service-connect-agent.js";
 import {
   containerDocument,
@@ -79,6 +80,14 @@ export interface TaskRunContext {
    * is ready (`--faithful-cpu`). @default false
    */
   readonly cpuQuotaFromStart?: boolean;
+}
+
+/**
+ * A task's init as the control plane hands it over: with the run's security groups, which the
+ * task's agent enforces on its Service Connect connections.
+ */
+export interface TaskRunInit extends TaskInit {
+  readonly securityGroups?: SecurityGroupGate;
 }
 
 /** The factory of real tasks: namespaces, a Service Connect agent, the containers' processes. */
@@ -140,7 +149,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   readonly #socketsByPort = new Map<number, string>();
   #sandbox?: TaskSandbox;
 
-  readonly #init: TaskInit;
+  readonly #init: TaskRunInit;
   readonly #ctx: TaskRunContext & { readonly resources: RunResources };
   readonly #log: Logger;
   readonly #containers: RunningContainer[] = [];
@@ -152,7 +161,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   #stopping?: Promise<void>;
   readonly #abort = new AbortController();
 
-  constructor(init: TaskInit, ctx: TaskRunContext & { readonly resources: RunResources }) {
+  constructor(init: TaskRunInit, ctx: TaskRunContext & { readonly resources: RunResources }) {
     this.id = init.id;
     this.service = init.service.name;
     this.#init = init;
@@ -221,11 +230,19 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     if (this.#stopRequested()) return;
     const metadataSocket = join(this.#sandbox.dir, "metadata.sock");
     this.#metadataServer = await this.#ctx.serveMetadata(metadataSocket, this);
+    // What the task's security groups do not let it reach is blackholed by its agent.
+    const blocks = egressBlocks(
+      this.#init.securityGroups,
+      service,
+      serviceConnect ? this.#ctx.egress.map((e) => e.discoveryName) : [],
+      this.#ctx.clock,
+    );
     // Containers start only once the agent routes (every listener bound, every alias
     // redirected), as ECS starts them after the Service Connect agent is healthy.
     this.#agent = await ServiceConnectAgent.start({
       sandbox: this.#sandbox,
-      config: this.#agentConfig(metadataSocket, serviceConnect),
+      config: { ...this.#agentConfig(metadataSocket, serviceConnect), blocked: blocks.config },
+      onBlockedAttempt: blocks.attempted,
       takenPorts: taskDefinition.containers.flatMap((c) =>
         c.portMappings.map((p) => p.containerPort),
       ),

@@ -7,9 +7,17 @@ import { join } from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
+import { SecurityGroupGate } from "../control/security-groups/enforcement.js";
+import { service } from "../control/testing/model-builders.js";
 import { clock } from "../control/time-scale.js";
 import { ListenerPortError } from "../errors.js";
-import type { Listener } from "../model/types.js";
+import type {
+  Listener,
+  SecurityGroup,
+  SecurityGroupRule,
+  Service,
+  TargetGroup,
+} from "../model/types.js";
 import { hostPortFor, pickTargetGroup } from "./listener-rules.js";
 import { LoadBalancerListener, type TargetRegistration } from "./load-balancer.js";
 
@@ -214,5 +222,153 @@ describe("routing", () => {
     await listener.drained(a.socketPath, 100);
     assert.ok(Date.now() - started < 300, "the deregistration delay bounds the wait");
     await stuck;
+  });
+});
+
+describe("security groups between the load balancer and its targets", () => {
+  const rule = (port: number, groupId: string): SecurityGroupRule => ({
+    origin: { logicalId: `From${groupId}`, constructPath: `Stack/${groupId}Rule` },
+    protocol: "tcp",
+    fromPort: port,
+    toPort: port,
+    peer: { groupId },
+  });
+  const group = (id: string, ingress: SecurityGroupRule[]): SecurityGroup => ({
+    origin: { logicalId: id, constructPath: `Stack/${id}/Resource` },
+    description: id,
+    ingress,
+    egress: [
+      {
+        origin: { logicalId: `${id}Out`, constructPath: `Stack/${id}Out` },
+        protocol: "-1",
+        fromPort: 0,
+        toPort: 65535,
+        peer: { cidr: "0.0.0.0/0" },
+      },
+    ],
+  });
+  // The web service registers in the "Open" group, the api service in the "Shut" one.
+  const attached = (name: string, groupId: string, targetGroupId: string): Service => ({
+    ...service({ name }),
+    securityGroupIds: [groupId],
+    loadBalancers: [{ targetGroupId, containerName: name, containerPort: 3000 }],
+  });
+  // The ALB may reach the web service on 3000; the api service lets in nobody.
+  const network = {
+    services: [attached("web", "Web", "Open"), attached("api", "Api", "Shut")],
+    vpcCidrs: ["10.0.0.0/16"],
+    securityGroups: [group("Alb", []), group("Web", [rule(3000, "Alb")]), group("Api", [])],
+  };
+
+  /** A target on a unix socket that counts the connections it gets. */
+  async function target(t: TestContext, dir: string, id: string) {
+    const socketPath = join(dir, `${id}.sock`);
+    const server = createHttpServer((_req, res) => res.end(id));
+    const seen = { connections: 0 };
+    server.on("connection", () => seen.connections++);
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return { socketPath, seen };
+  }
+
+  /** A target group of the listener: 1 s connect timeout, unhealthy after 2 failures. */
+  const targetGroup = (id: string): TargetGroup => ({
+    origin: { logicalId: id, constructPath: `Stack/${id}/Targets` },
+    port: 3000,
+    protocol: "HTTP",
+    targetType: "ip",
+    healthCheck: {
+      path: "/",
+      matcher: "200",
+      intervalMs: 2_500,
+      timeoutMs: 5_000,
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+    },
+    deregistrationDelayMs: 0,
+  });
+
+  /** `/shut…` goes to the group of the api service, anything else to the web service's. */
+  async function alb(t: TestContext, targets: Record<string, readonly TargetRegistration[]>) {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const told: string[] = [];
+    const gate = new SecurityGroupGate(network, (b) => told.push(b.verdict.message));
+    const rule = { origin, priority: 1, pathPatterns: ["/shut*"], hostHeaders: [] };
+    const listener = new LoadBalancerListener({
+      listener: {
+        origin,
+        port: 80,
+        protocol: "HTTP",
+        defaultTargetGroupId: "Open",
+        rules: [{ ...rule, targetGroupId: "Shut" }],
+      },
+      targetGroups: [targetGroup("Open"), targetGroup("Shut")],
+      targets: { registeredTargets: (group) => targets[group] ?? [] },
+      hostPort: port,
+      // The ALB's 10 s connect timeout is 1 s at this scale.
+      clock: clock(10),
+      logger: pino({ level: "silent" }),
+      securityGroups: { gate, loadBalancer: { name: "Stack/Alb", securityGroupIds: ["Alb"] } },
+    });
+    await listener.start();
+    t.after(() => listener.close());
+    return { listener, told, url: `http://127.0.0.1:${port}` };
+  }
+
+  async function unhealthy(listener: LoadBalancerListener, group: string): Promise<number> {
+    const started = Date.now();
+    while (listener.unhealthyTargets(group) === 0) {
+      if (Date.now() - started > 8_000) throw new Error(`no unhealthy target in ${group}`);
+      await sleep(50);
+    }
+    return Date.now() - started;
+  }
+
+  const MESSAGE =
+    "security groups block Stack/Alb → api on tcp/3000: no ingress rule of Api (Stack/Api/Resource) allows it from Alb or from a CIDR covering 10.0.0.0/16; if Stack/Alb should reach api, add one in the CDK app (connections.allowFrom).";
+
+  test("a target the groups block is never connected to and fails its checks; the allowed one serves", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "ecs-local-alb-sg-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const open = await target(t, dir, "open");
+    const shut = await target(t, dir, "shut");
+    const { listener, told, url } = await alb(t, {
+      Open: [{ taskId: "open", socketPath: open.socketPath }],
+      Shut: [{ taskId: "shut", socketPath: shut.socketPath }],
+    });
+    const took = await unhealthy(listener, "Shut");
+    assert.equal(listener.targetHealthy("open"), true);
+    assert.equal(listener.targetHealthy("shut"), false);
+    // Two failed checks, each a 1 s connect timeout, the second 250 ms after the first.
+    assert.ok(took >= 2_000 && took < 4_000, `unhealthy after ${took} ms`);
+    assert.equal(shut.seen.connections, 0, "no connection reached the blocked target");
+    const bodies = [];
+    for (let i = 0; i < 4; i++) bodies.push(await (await fetch(`${url}/page`)).text());
+    assert.deepEqual(bodies, ["open", "open", "open", "open"], "the allowed target serves");
+    assert.deepEqual(told, [MESSAGE]);
+  });
+
+  test("a request to a blocked target waits out the connect timeout and answers 504", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "ecs-local-alb-sg-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const shut = await target(t, dir, "shut");
+    const { listener, told, url } = await alb(t, {
+      Shut: [{ taskId: "shut", socketPath: shut.socketPath }],
+    });
+    await unhealthy(listener, "Shut");
+    // No target of the group is healthy: the ALB fails open and tries the unhealthy one.
+    const started = Date.now();
+    const response = await fetch(`${url}/shut`);
+    const took = Date.now() - started;
+    assert.equal(response.status, 504);
+    assert.equal(await response.text(), "504 Gateway Time-out\n");
+    assert.ok(took >= 950 && took < 2_000, `504 after ${took} ms`);
+    assert.equal(shut.seen.connections, 0);
+    assert.deepEqual(told, [MESSAGE], "told once for the pair, checks and request together");
   });
 });

@@ -7,6 +7,13 @@ import {
 } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import {
+  type BlockedConnection,
+  CONNECT_TIMEOUT_MS,
+  type SecurityGroupGate,
+  scaledConnectTimeout,
+} from "../control/security-groups/enforcement.js";
+import type { ConnectionEnd } from "../control/security-groups/reachability.js";
 import type { Clock } from "../control/time-scale.js";
 import { ListenerPortError } from "../errors.js";
 import type { Listener, TargetGroup } from "../model/types.js";
@@ -48,6 +55,8 @@ const INITIAL_PROBE_MS = 250;
 interface Target {
   readonly taskId: string;
   readonly socketPath: string;
+  /** Set when the security groups do not let the load balancer reach the target. */
+  readonly blocked: BlockedConnection | undefined;
   health: TargetHealthState;
   nextProbeAt: number;
   probing: boolean;
@@ -64,6 +73,9 @@ export class LoadBalancerListener {
   readonly #source: TargetSource;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #securityGroups:
+    | { readonly gate: SecurityGroupGate; readonly loadBalancer: ConnectionEnd }
+    | undefined;
   readonly #targets = new Map<string, Map<string, Target>>();
   readonly #pool = new UpstreamPool();
   readonly #pickers = new Map<string, RoundRobin<Target>>();
@@ -81,6 +93,11 @@ export class LoadBalancerListener {
     hostPort: number;
     clock: Clock;
     logger: Logger;
+    /**
+     * The run's security groups and this listener's load balancer: a target they do not let
+     * it reach is never connected to; every connection to it times out.
+     */
+    securityGroups?: { gate: SecurityGroupGate; loadBalancer: ConnectionEnd };
   }) {
     this.#listener = options.listener;
     this.#groups = new Map(options.targetGroups.map((g) => [g.origin.logicalId, g]));
@@ -88,6 +105,7 @@ export class LoadBalancerListener {
     this.hostPort = options.hostPort;
     this.#clock = options.clock;
     this.#log = options.logger.child({ listener: options.listener.port });
+    this.#securityGroups = options.securityGroups;
   }
 
   async start(): Promise<void> {
@@ -197,6 +215,7 @@ export class LoadBalancerListener {
         known.set(id, {
           taskId: id,
           socketPath,
+          blocked: this.#blocked(groupId),
           health: INITIAL_TARGET,
           nextProbeAt: 0,
           probing: false,
@@ -246,12 +265,34 @@ export class LoadBalancerListener {
     }
   }
 
-  #probe(
+  /** The verdict of the security groups on the targets of a group: blocked, or undefined. */
+  #blocked(groupId: string): BlockedConnection | undefined {
+    if (!this.#securityGroups) return undefined;
+    const { gate, loadBalancer } = this.#securityGroups;
+    return gate.loadBalancerTargets(loadBalancer, groupId);
+  }
+
+  /**
+   * A connection to a target the security groups block: told once per pair, then nothing
+   * answers until the ALB's connect timeout (scaled, and no longer than `capMs`) has passed.
+   * Resolves false when the listener closes first.
+   */
+  async #connectTimesOut(blocked: BlockedConnection, capMs = Number.POSITIVE_INFINITY) {
+    this.#securityGroups?.gate.attempted(blocked);
+    const waitMs = scaledConnectTimeout(this.#clock, CONNECT_TIMEOUT_MS.loadBalancer);
+    return sleep(Math.min(waitMs, capMs), true, { signal: this.#abort.signal }).catch(() => false);
+  }
+
+  async #probe(
     target: Target,
     path: string,
     matcher: string,
     timeoutMs: number,
   ): Promise<{ ok: boolean; reason?: string }> {
+    if (target.blocked) {
+      await this.#connectTimesOut(target.blocked, timeoutMs);
+      return { ok: false, reason: "Target.Timeout" };
+    }
     return new Promise((resolve) => {
       const req = request(
         {
@@ -282,6 +323,13 @@ export class LoadBalancerListener {
     this.#pickers.set(groupId, picker);
     const target = picker.pick(routableTargets(this.#syncTargets(groupId)));
     if (!target) return sendProxyError(res, 503, "503 Service Temporarily Unavailable");
+    if (target.blocked) {
+      // As on AWS: the connection is never answered, and the ALB gives up with a 504.
+      if (await this.#connectTimesOut(target.blocked)) {
+        sendProxyError(res, 504, "504 Gateway Time-out");
+      }
+      return;
+    }
     this.#forwarding(target.socketPath, 1);
     const outcome = await forwardHttp(
       req,
