@@ -57,7 +57,8 @@ export class ScalingLoop {
               counts: () => ({
                 desired: controller.desiredCount,
                 running: controller.liveTasks().filter((t) => t.status === "RUNNING").length,
-                deploying: false,
+                // AAS turns scale-in off while a deployment is in progress (§2).
+                deploying: controller.deployments()[0]?.rolloutState === "IN_PROGRESS",
               }),
               setDesiredCount: (count: number) => {
                 controller.desiredCount = count;
