@@ -112,6 +112,13 @@ export class ServiceController {
     return this.#deployments.primary.taskDefinitionRevision;
   }
 
+  /** Every revision of its task definition, revision 1 first. */
+  taskDefinitionRevisions(): TaskDefinition[] {
+    return Array.from({ length: this.#deployments.latestRevision }, (_, i) =>
+      this.#deployments.taskDefinition(i + 1),
+    );
+  }
+
   /** The deployments ECS lists for the service: PRIMARY first, then ACTIVE ones. */
   deployments(): Deployment[] {
     return this.#deployments.listed();

@@ -78,6 +78,11 @@ export interface AwsApiSource {
   stopTask(taskId: string, reason: string): void;
   /** Adds a service event in ECS's words (DescribeServices, `ecs-local events`). */
   noteServiceEvent(serviceName: string, message: string): void;
+  /**
+   * The revisions of a family: the template's is 1, each image rebuilt under `up --watch`
+   * adds one. Empty for a family the run does not have.
+   */
+  taskDefinitionRevisions(family: string): readonly TaskDefinition[];
   /** Starts a deployment of the service's current revision that replaces every task. */
   forceNewDeployment(serviceName: string): void;
 }

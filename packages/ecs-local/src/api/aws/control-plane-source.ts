@@ -67,6 +67,11 @@ export function controlPlaneSource(plane: ControlPlane, model: Model): AwsApiSou
       }
     },
     noteServiceEvent: (serviceName, message) => controllerOf(serviceName).recordEvent(message),
+    taskDefinitionRevisions: (family) => {
+      const controller = plane.controllers.find((c) => c.taskDefinition.family === family);
+      if (controller) return controller.taskDefinitionRevisions();
+      return model.taskDefinitions.filter((t) => t.family === family);
+    },
     forceNewDeployment: (serviceName) => {
       plane.deploy(controllerOf(serviceName).service.name);
     },

@@ -194,16 +194,21 @@ const describeTasks: Operation = (source, input) => {
 
 const describeTaskDefinition: Operation = (source, input) => {
   const given = input.requiredString("taskDefinition");
-  // `family`, `family:revision` or the ARN; every task definition of a run is revision 1.
-  const [family, revision] = lastPart(given).split(":");
-  const found = source.model.taskDefinitions.find((t) => t.family === family);
-  if (!found || (revision !== undefined && revision !== "1")) {
+  // `family`, `family:revision` or the ARN; without a revision, the latest.
+  const [family = "", revision] = lastPart(given).split(":");
+  const revisions = source.taskDefinitionRevisions(family);
+  const number = revision === undefined ? revisions.length : Number(revision);
+  const found = revisions[number - 1];
+  if (!found) {
+    const known = source.model.taskDefinitions.map(
+      (t) => `${t.family}:1..${source.taskDefinitionRevisions(t.family).length}`,
+    );
     throw new AwsApiError(
       "ClientException",
-      `Unable to describe task definition ${given}: this run has ${source.model.taskDefinitions.map((t) => `${t.family}:1`).join(", ")}.`,
+      `Unable to describe task definition ${given}: this run has ${known.join(", ")}.`,
     );
   }
-  return { taskDefinition: taskDefinitionShape(context(source), found), tags: [] };
+  return { taskDefinition: taskDefinitionShape(context(source), found, number), tags: [] };
 };
 
 /** The members UpdateService acts on; anything else is refused rather than ignored. */
@@ -230,16 +235,18 @@ const updateService: Operation = (source, input) => {
       `ecs-local's UpdateService changes desiredCount (and takes forceNewDeployment); ${others.join(", ")} ${others.length === 1 ? "is" : "are"} not emulated. Change the CDK app and run \`ecs-local up\` again.`,
     );
   }
-  const currentDefinition = taskDefinitionArn(source.model, state.taskDefinition.family);
+  const family = state.taskDefinition.family;
+  const revision = state.deployments?.[0]?.taskDefinitionRevision ?? 1;
+  const currentDefinition = taskDefinitionArn(source.model, family, revision);
   if (
     taskDefinition !== undefined &&
     taskDefinition !== currentDefinition &&
-    taskDefinition !== state.taskDefinition.family &&
-    taskDefinition !== `${state.taskDefinition.family}:1`
+    taskDefinition !== family &&
+    taskDefinition !== `${family}:${revision}`
   ) {
     throw new AwsApiError(
       "InvalidParameterException",
-      `ecs-local runs ${currentDefinition} for ${state.service.name} and cannot switch it to ${taskDefinition}; change the CDK app and run \`ecs-local up\` again.`,
+      `ecs-local runs ${currentDefinition} for ${state.service.name} and cannot switch it to ${taskDefinition}; change the image (under \`up --watch\`) or the CDK app and run \`ecs-local up\` again.`,
     );
   }
   if (desiredCount !== undefined) source.setDesiredCount(state.service.name, desiredCount);

@@ -393,11 +393,12 @@ function containerDefinitionShape(container: ContainerDefinition): Record<string
 export function taskDefinitionShape(
   ctx: EcsContext,
   taskDefinition: TaskDefinition,
+  revision = 1,
 ): Record<string, unknown> {
   return {
-    taskDefinitionArn: taskDefinitionArn(ctx.model, taskDefinition.family),
+    taskDefinitionArn: taskDefinitionArn(ctx.model, taskDefinition.family, revision),
     family: taskDefinition.family,
-    revision: 1,
+    revision,
     status: "ACTIVE",
     containerDefinitions: taskDefinition.containers.map(containerDefinitionShape),
     networkMode: "awsvpc",

@@ -114,6 +114,23 @@ describe("the ECS operations", () => {
     assert.equal((definition.taskDefinition as Json).family, "backend-service");
   });
 
+  test("a rebuilt image is a new task definition revision, the one the service and its new tasks run", async (t) => {
+    const s = await setup(t);
+    const controller = s.plane.findService("backend-service");
+    s.plane.deploy("backend-service", controller.taskDefinition);
+    const latest = s.call("ecs", "DescribeTaskDefinition", { taskDefinition: "backend-service" });
+    assert.equal((latest.taskDefinition as Json).revision, 2);
+    assert.match(String((latest.taskDefinition as Json).taskDefinitionArn), /\/backend-service:2$/);
+    const first = s.call("ecs", "DescribeTaskDefinition", { taskDefinition: "backend-service:1" });
+    assert.equal((first.taskDefinition as Json).revision, 1);
+    const described = s.call("ecs", "DescribeServices", { cluster, services: ["backend-service"] });
+    const [service] = described.services as Json[];
+    assert.match(String(service?.taskDefinition), /\/backend-service:2$/);
+    const [primary, active] = service?.deployments as Json[];
+    assert.match(String(primary?.taskDefinition), /\/backend-service:2$/);
+    assert.match(String(active?.taskDefinition), /\/backend-service:1$/);
+  });
+
   test("errors: no such cluster, service, task definition; cluster defaults to `default`", async (t) => {
     const s = await setup(t);
     const cases: [() => unknown, string][] = [
