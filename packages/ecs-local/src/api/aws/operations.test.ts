@@ -126,7 +126,7 @@ describe("the ECS operations", () => {
     const described = s.call("ecs", "DescribeServices", { cluster, services: ["backend-service"] });
     const [service] = described.services as Json[];
     assert.match(String(service?.taskDefinition), /\/backend-service:2$/);
-    const [primary, active] = service?.deployments as Json[];
+    const [primary, active] = (service?.deployments ?? []) as Json[];
     assert.match(String(primary?.taskDefinition), /\/backend-service:2$/);
     assert.match(String(active?.taskDefinition), /\/backend-service:1$/);
   });
