@@ -23,6 +23,15 @@ export interface ControlPlaneView {
   followEvents(filter: { service?: string }, onEvent: (event: RunEvent) => void): () => void;
   /** What each RUNNING task used in the last sample. */
   usage(): TaskUsageView[];
+  /** Live traffic on each edge of the topology (ALB → service, service → service). */
+  traffic(): TrafficView;
+  /** Per service, desired and running tasks and each policy's metric, one point per sample. */
+  timeline(): TimelineView;
+  /**
+   * Every metric (Service Connect's, the ALB's, ECS's utilization) in Prometheus's text
+   * format: CloudWatch's names prefixed by their namespace, dimensions as labels.
+   */
+  metrics(): Promise<string>;
   /** Starts an orderly shutdown; resolves when everything has stopped. */
   shutdown(reason: string): Promise<void>;
 }
@@ -114,4 +123,48 @@ export interface TaskStatusView {
   readonly exitCodes: Readonly<Record<string, number | null>>;
   /** Cloud Map instance address: the ingress socket per port name. */
   readonly sockets: Readonly<Record<string, string>>;
+}
+
+/** One edge of the topology with its traffic over the last few seconds. */
+export interface TrafficEdgeView {
+  /** `alb`: a load balancer listener to a service; `service-connect`: a client service to a server. */
+  readonly kind: "alb" | "service-connect";
+  /** The load balancer's construct path, or the client service's name. */
+  readonly from: string;
+  /** The server service's name. */
+  readonly to: string;
+  /** Service Connect: the discovery name; ALB: the target group's construct path. */
+  readonly via: string;
+  readonly requestsPerSecond: number;
+  /** Latency of the answered requests in the window, in milliseconds; null without any. */
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  /** Share of requests answered 5xx or not at all, 0..1; 0 without requests. */
+  readonly errorRate: number;
+}
+
+export interface TrafficView {
+  /** ISO time of the snapshot. */
+  readonly at: string;
+  /** The window the rates and percentiles cover, in real seconds. */
+  readonly windowSeconds: number;
+  readonly edges: readonly TrafficEdgeView[];
+}
+
+export interface TimelinePoint {
+  /** ISO time. */
+  readonly at: string;
+  readonly desired: number;
+  readonly running: number;
+  /** Each scaling policy's metric value at that time (absent without data), by policy name. */
+  readonly policies: Readonly<Record<string, number | undefined>>;
+}
+
+export interface TimelineView {
+  readonly services: readonly {
+    readonly name: string;
+    /** Each policy's target, by policy name (target tracking only). */
+    readonly targets: Readonly<Record<string, number | undefined>>;
+    readonly points: readonly TimelinePoint[];
+  }[];
 }

@@ -95,6 +95,18 @@ export class ApiServer {
     if (method === "GET" && url.pathname === "/v1/usage") {
       return sendJson(res, 200, this.#view.usage());
     }
+    if (method === "GET" && url.pathname === "/v1/traffic") {
+      return sendJson(res, 200, this.#view.traffic());
+    }
+    if (method === "GET" && url.pathname === "/v1/timeline") {
+      return sendJson(res, 200, this.#view.timeline());
+    }
+    if (method === "GET" && url.pathname === "/metrics") {
+      // Prometheus's text exposition format, version 0.0.4.
+      const text = await this.#view.metrics();
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+      return void res.end(text);
+    }
     if (method === "POST" && url.pathname === "/v1/down") {
       sendJson(res, 202, { stopping: true });
       void this.#view.shutdown("ecs-local down");

@@ -5,6 +5,8 @@ import type {
   RunStatus,
   ServiceStatus,
   TaskUsageView,
+  TimelineView,
+  TrafficView,
 } from "../api/control-plane-view.js";
 import { UsageError } from "../errors.js";
 import type { Model, Service, TaskDefinition } from "../model/types.js";
@@ -15,6 +17,7 @@ import {
   type TargetSource,
 } from "../proxy/load-balancer.js";
 import { resourceAccounting } from "../sandbox/task-resources.js";
+import { TrafficRecorder } from "./metrics/traffic-recorder.js";
 import { Registry } from "./registry.js";
 import type { ScalingActivity } from "./scaling/autoscaler.js";
 import { ScalingLoop } from "./scaling/scaling-loop.js";
@@ -63,6 +66,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
   readonly #eventFollowers = new Set<{ service?: string; onEvent: (e: RunEvent) => void }>();
   readonly #logLines: string[] = [];
   readonly #logFollowers = new Set<{ service?: string; onLine: (line: string) => void }>();
+  readonly #recorder: TrafficRecorder;
   #timer?: NodeJS.Timeout;
   #tickQueued = false;
   /** The latest push of Cloud Map's endpoints to every agent. */
@@ -84,6 +88,19 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
       reportBlocked(options.logger, options.onEvent),
     );
     this.registry = new Registry(options.endpointsFile);
+    this.#recorder = new TrafficRecorder(model, {
+      usage: () => this.scaling.usage,
+      instances: (name) => this.registry.instances(name).length,
+      targetHealth: () =>
+        new Map(
+          this.listeners.flatMap((l) =>
+            l.targetGroupIds.map(
+              (id) =>
+                [id, { healthy: l.healthyTargets(id), unhealthy: l.unhealthyTargets(id) }] as const,
+            ),
+          ),
+        ),
+    });
     // Every task's agent follows Cloud Map, whichever service changed it.
     this.registry.onChange((endpoints) => {
       const pushes = this.controllers.flatMap((c) =>
@@ -103,8 +120,13 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         service,
         taskDefinition,
         createTask: (init) => {
-          const withGroups: TaskRunInit = { ...init, securityGroups };
-          return options.createTask(withGroups);
+          const runInit: TaskRunInit = {
+            ...init,
+            securityGroups,
+            onServiceConnectRequest: (request) =>
+              this.#recorder.serviceConnect(service.name, request, this.#now()),
+          };
+          return options.createTask(runInit);
         },
         registry: this.registry,
         region: model.region,
@@ -138,6 +160,13 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
             clock: options.clock,
             logger: options.logger,
             securityGroups: { gate: securityGroups, loadBalancer: loadBalancerEnd(lb) },
+            onExchange: (targetGroupId, exchange) =>
+              this.#recorder.loadBalancer(
+                lb.origin.logicalId,
+                targetGroupId,
+                exchange,
+                this.#now(),
+              ),
           }),
       ),
     );
@@ -358,6 +387,21 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
   usage(): TaskUsageView[] {
     return [...this.scaling.usage];
   }
+
+  traffic(): TrafficView {
+    return this.#recorder.view(this.#now());
+  }
+
+  timeline(): TimelineView {
+    return this.scaling.timeline.view();
+  }
+
+  /** Every metric in Prometheus's text format. */
+  metrics(): Promise<string> {
+    return this.#recorder.metrics();
+  }
+
+  readonly #now = (): number => (this.#options.now ?? Date.now)();
 
   scale(service: string, desiredCount: number): ServiceStatus {
     if (!Number.isInteger(desiredCount) || desiredCount < 0) {

@@ -33,10 +33,15 @@ import {
   endpointSteps,
   stepSucceeded,
 } from "../proxy/agent-endpoints.js";
-import { agentCommand } from "../proxy/agent-runtime.js";
+import { agentCommand, followRing } from "../proxy/agent-runtime.js";
 import { counter, parseStat, type StatRow, serverRow, statChanges } from "../proxy/agent-stats.js";
 import type { Endpoint } from "../proxy/endpoints-file.js";
 import { type Redirect, renderRedirects } from "../proxy/redirects.js";
+import {
+  parseRequestLine,
+  REQUEST_RING,
+  type ServiceConnectRequest,
+} from "../proxy/request-log.js";
 import { findTool } from "../sandbox/host-tools.js";
 import { TASK_METADATA_ADDRESS, TASK_METADATA_PORT } from "../sandbox/task-addresses.js";
 import type { TaskSandbox } from "../sandbox/task-sandbox.js";
@@ -68,6 +73,8 @@ export interface AgentStartOptions {
    * connection to it (which then times out).
    */
   readonly onBlockedAttempt?: (discoveryName: string) => void;
+  /** Each HTTP request the task's app sent through Service Connect, once it has its answer. */
+  readonly onRequest?: (request: ServiceConnectRequest) => void;
 }
 
 export class ServiceConnectAgent {
@@ -81,6 +88,7 @@ export class ServiceConnectAgent {
   #lastStats: readonly StatRow[] = [];
   #sync: Promise<void> = Promise.resolve();
   #stopping?: Promise<void>;
+  #requests?: { close(): void };
 
   private constructor(process: ChildProcess, options: AgentStartOptions) {
     this.#process = process;
@@ -91,6 +99,9 @@ export class ServiceConnectAgent {
     if (this.#logger.isLevelEnabled("debug") && options.config.egress.length > 0) {
       this.#watch = setInterval(() => void this.#logChanges(), STATS_WATCH_MS);
       this.#watch.unref();
+    }
+    if (options.onRequest && options.config.egress.some((e) => e.protocol === "http")) {
+      this.#followRequests(options.onRequest);
     }
     const { onBlockedAttempt } = options;
     const blocked = [...(options.config.blocked?.ports.keys() ?? [])];
@@ -117,6 +128,25 @@ export class ServiceConnectAgent {
       tell(name);
     }
     if (untold.size === 0) clearInterval(this.#blockedWatch);
+  }
+
+  /**
+   * Reads the request records as the agent writes them; if the connection drops while the
+   * agent runs, follows again a second later (records written meanwhile are lost).
+   */
+  #followRequests(onRequest: (request: ServiceConnectRequest) => void): void {
+    if (this.#stopping || this.#process.exitCode !== null) return;
+    this.#requests = followRing(
+      this.#config.adminSocket,
+      REQUEST_RING,
+      (line) => {
+        const request = parseRequestLine(line);
+        if (request) onRequest(request);
+      },
+      () => {
+        setTimeout(() => this.#followRequests(onRequest), 1_000).unref();
+      },
+    );
   }
 
   /** Retries and ejections since the last reading, at debug level (`ECS_LOCAL_LOG_LEVEL`). */
@@ -233,6 +263,8 @@ export class ServiceConnectAgent {
     this.#stopping ??= (async () => {
       clearInterval(this.#watch);
       clearInterval(this.#blockedWatch);
+      // An open runtime-API session would hold a soft-stopping haproxy until its hard stop.
+      this.#requests?.close();
       const child = this.#process;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGUSR1");

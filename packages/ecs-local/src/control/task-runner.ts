@@ -11,6 +11,7 @@ import { containerProcess } from "../image/container-process.js";
 import type { ContainerDefinition, TaskDefinition } from "../model/types.js";
 import type { AgentConfig, EgressConfig, OutlierConfig } from "../proxy/agent-config.js";
 import { SERVICE_CONNECT_DEFAULTS } from "../proxy/defaults.js";
+import type { ServiceConnectRequest } from "../proxy/request-log.js";
 import type { HostEntry } from "../sandbox/hosts-file.js";
 import { type ContainerUsage, systemCpuNanos } from "../sandbox/process-usage.js";
 import { metadataUri } from "../sandbox/task-addresses.js";
@@ -88,6 +89,8 @@ export interface TaskRunContext {
  */
 export interface TaskRunInit extends TaskInit {
   readonly securityGroups?: SecurityGroupGate;
+  /** Each HTTP request the task's app sends through Service Connect, for the metrics. */
+  readonly onServiceConnectRequest?: (request: ServiceConnectRequest) => void;
 }
 
 /** The factory of real tasks: namespaces, a Service Connect agent, the containers' processes. */
@@ -243,6 +246,9 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       sandbox: this.#sandbox,
       config: { ...this.#agentConfig(metadataSocket, serviceConnect), blocked: blocks.config },
       onBlockedAttempt: blocks.attempted,
+      ...(this.#init.onServiceConnectRequest
+        ? { onRequest: this.#init.onServiceConnectRequest }
+        : {}),
       takenPorts: taskDefinition.containers.flatMap((c) =>
         c.portMappings.map((p) => p.containerPort),
       ),

@@ -19,6 +19,7 @@
 import { relative } from "node:path";
 import { SERVICE_CONNECT_DEFAULTS } from "./defaults.js";
 import type { Endpoint } from "./endpoints-file.js";
+import { REQUEST_LOG_FORMAT, REQUEST_RING } from "./request-log.js";
 
 /** A port mapping of the task, reached by others through its unix socket. */
 export interface IngressConfig {
@@ -146,6 +147,11 @@ export function renderAgentConfig(
     `    timeout client ${duration(SERVICE_CONNECT_DEFAULTS.httpIdleTimeoutMs)}`,
     `    timeout server ${duration(SERVICE_CONNECT_DEFAULTS.httpIdleTimeoutMs)}`,
     "",
+    // Request records for the metrics, kept in memory until the control plane reads them.
+    `ring ${REQUEST_RING}`,
+    "    format raw",
+    "    size 262144",
+    "",
   ];
   for (const ingress of config.ingress) lines.push(...ingressSection(ingress, socket));
   const backends = new Set<string>();
@@ -191,6 +197,8 @@ function egressSection(egress: EgressConfig, port: number): string[] {
     lines.push(
       `    timeout http-keep-alive ${duration(egress.idleTimeoutMs)}`,
       "    option forwardfor",
+      `    log ring@${REQUEST_RING} local0`,
+      `    log-format "${REQUEST_LOG_FORMAT}"`,
     );
   }
   lines.push(`    default_backend ${backendName(egress.discoveryName)}`, "");

@@ -32,3 +32,43 @@ export function agentCommand(
     socket.end(`${command}\n`);
   });
 }
+
+/**
+ * Follows a ring of the agent: every line written to it from now on (`show events <ring> -w
+ * -n`), as it is written, until `close()` or until the agent closes the connection (it exits).
+ */
+export function followRing(
+  socketPath: string,
+  ring: string,
+  onLine: (line: string) => void,
+  onEnd: (error?: Error) => void,
+): { close(): void } {
+  const socket = connect(socketPath);
+  let pending = "";
+  let closed = false;
+  socket.setEncoding("utf8");
+  socket.on("connect", () => socket.write(`show events ${ring} -w -n\n`));
+  socket.on("data", (chunk: string) => {
+    pending += chunk;
+    let newline = pending.indexOf("\n");
+    while (newline >= 0) {
+      onLine(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+      newline = pending.indexOf("\n");
+    }
+  });
+  socket.on("error", (error) => {
+    if (!closed) onEnd(error);
+    closed = true;
+  });
+  socket.on("close", () => {
+    if (!closed) onEnd();
+    closed = true;
+  });
+  return {
+    close() {
+      closed = true;
+      socket.destroy();
+    },
+  };
+}

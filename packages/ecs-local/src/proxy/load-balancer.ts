@@ -29,6 +29,13 @@ import {
 } from "./target-health.js";
 import { UpstreamPool } from "./upstream-pool.js";
 
+/** One request as the load balancer's metrics count it. */
+export interface LoadBalancerExchange {
+  readonly status: number;
+  readonly latencyMs: number | null;
+  readonly fromTarget: boolean;
+}
+
 /** A task registered in a target group, reached through its ingress socket. */
 export interface TargetRegistration {
   readonly taskId: string;
@@ -81,6 +88,7 @@ export class LoadBalancerListener {
   readonly #pickers = new Map<string, RoundRobin<Target>>();
   readonly #abort = new AbortController();
   #requestCounts = new Map<string, number>();
+  readonly #onExchange: (targetGroupId: string, exchange: LoadBalancerExchange) => void;
   /** Requests being forwarded now, per target socket, and who waits for one to reach 0. */
   readonly #inFlight = new Map<string, number>();
   readonly #idleWaiters = new Map<string, Set<() => void>>();
@@ -98,6 +106,12 @@ export class LoadBalancerListener {
      * it reach is never connected to; every connection to it times out.
      */
     securityGroups?: { gate: SecurityGroupGate; loadBalancer: ConnectionEnd };
+    /**
+     * Each request a target group took, once answered: the status the client got, the time
+     * until the exchange ended (null when no target answered), and whether the target made
+     * the status (as `HTTPCode_Target_*` counts) or the load balancer did.
+     */
+    onExchange?: (targetGroupId: string, exchange: LoadBalancerExchange) => void;
   }) {
     this.#listener = options.listener;
     this.#groups = new Map(options.targetGroups.map((g) => [g.origin.logicalId, g]));
@@ -106,6 +120,7 @@ export class LoadBalancerListener {
     this.#clock = options.clock;
     this.#log = options.logger.child({ listener: options.listener.port });
     this.#securityGroups = options.securityGroups;
+    this.#onExchange = options.onExchange ?? (() => {});
   }
 
   async start(): Promise<void> {
@@ -331,6 +346,7 @@ export class LoadBalancerListener {
       return;
     }
     this.#forwarding(target.socketPath, 1);
+    const started = performance.now();
     const outcome = await forwardHttp(
       req,
       res,
@@ -344,11 +360,16 @@ export class LoadBalancerListener {
         },
       },
     ).finally(() => this.#forwarding(target.socketPath, -1));
-    if (outcome.type === "connect-failed" || outcome.type === "upstream-failed") {
+    const latencyMs = performance.now() - started;
+    if (outcome.type === "response") {
+      this.#onExchange(groupId, { status: outcome.statusCode, latencyMs, fromTarget: true });
+    } else if (outcome.type === "connect-failed" || outcome.type === "upstream-failed") {
       this.#log.warn({ taskId: target.taskId, err: outcome.error.message }, "target failed");
       sendProxyError(res, 502, "502 Bad Gateway");
+      this.#onExchange(groupId, { status: 502, latencyMs: null, fromTarget: false });
     } else if (outcome.type === "timeout") {
       sendProxyError(res, 504, "504 Gateway Time-out");
+      this.#onExchange(groupId, { status: 504, latencyMs: null, fromTarget: false });
     }
   }
 }

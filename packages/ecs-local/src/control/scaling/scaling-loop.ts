@@ -8,6 +8,7 @@
 import type { Model } from "../../model/types.js";
 import type { LoadBalancerListener } from "../../proxy/load-balancer.js";
 import { BIN_MS, MetricStore } from "../metrics/metric-store.js";
+import { Timeline } from "../metrics/timeline.js";
 import { type TaskUsageRow, UsageSampler } from "../metrics/usage-sampler.js";
 import type { ServiceController } from "../service-controller.js";
 import type { Clock } from "../time-scale.js";
@@ -15,6 +16,8 @@ import { Autoscaler, type PolicyStatus, type ScalingActivity } from "./autoscale
 
 export class ScalingLoop {
   readonly store = new MetricStore();
+  /** Desired, running and each policy's metric per sample, for the dashboard. */
+  readonly timeline = new Timeline();
   readonly autoscaler: Autoscaler;
   readonly #sampler: UsageSampler;
   readonly #now: () => number;
@@ -124,6 +127,19 @@ export class ScalingLoop {
       }
     }
     this.autoscaler.evaluate({ aws, wall: this.#now() });
+    this.timeline.add(
+      this.#now(),
+      this.#controllers.map((controller) => ({
+        service: controller.service.name,
+        desired: controller.desiredCount,
+        running: controller.liveTasks().filter((t) => t.status === "RUNNING").length,
+        policies: this.policyStatus(controller.service.name).map((p) => ({
+          name: p.policy,
+          ...(p.value === undefined ? {} : { value: p.value }),
+          ...(p.target === undefined ? {} : { target: p.target }),
+        })),
+      })),
+    );
   }
 
   /** What each RUNNING task used in the last sample. */
