@@ -5,6 +5,9 @@
  * - dist/cli.mjs, dist/index.mjs and their shared chunks: one esbuild build with code
  *   splitting, so each command module stays lazily loaded (`ecs-local ps` never parses `up`).
  *   Packages stay imports, so each one the output names must be a runtime dependency.
+ * - dist/dashboard/: the dashboard's page, script and style, bundled for the browser with
+ *   Preact and uPlot inlined (src/dashboard/bundle-options.ts); the API server reads them from
+ *   there, while a run from the sources bundles them in memory instead.
  * - dist/types/: declarations of the programmatic entry (tsc, tsconfig.build.json).
  *
  * Then it checks the output: nothing but node builtins and `dependencies` is imported.
@@ -12,10 +15,11 @@
  * Usage: npm run build (prepack runs it, so `npm pack` always packs a fresh build)
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync, statSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { join } from "node:path";
 import { build, type Metafile } from "esbuild";
+import { DASHBOARD_FILES, dashboardBuildOptions } from "../src/dashboard/bundle-options.js";
 
 const root = join(import.meta.dirname, "..");
 const dist = join(root, "dist");
@@ -45,6 +49,17 @@ const code = await build({
   logLevel: "warning",
 });
 
+const dashboardDir = join(root, "src/dashboard/client");
+const dashboard = await build({
+  ...dashboardBuildOptions(dashboardDir),
+  outdir: join(dist, "dashboard"),
+  absWorkingDir: root,
+});
+copyFileSync(
+  join(dashboardDir, DASHBOARD_FILES.page),
+  join(dist, "dashboard", DASHBOARD_FILES.page),
+);
+
 const tsc = spawnSync(
   process.execPath,
   [createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"],
@@ -53,7 +68,12 @@ const tsc = spawnSync(
 if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${tsc.status})`);
 
 checkImports(code.metafile, new Set(Object.keys(manifest.dependencies ?? {})));
-for (const file of Object.keys(code.metafile.outputs).sort()) {
+const outputs = [
+  ...Object.keys(code.metafile.outputs),
+  ...Object.keys(dashboard.metafile?.outputs ?? {}),
+  `dist/dashboard/${DASHBOARD_FILES.page}`,
+];
+for (const file of outputs.sort()) {
   const kib = (statSync(join(root, file)).size / 1024).toFixed(1);
   // stderr: stdout belongs to the caller (npm pack --json prints its report there).
   process.stderr.write(`  ${file}  ${kib} KiB\n`);

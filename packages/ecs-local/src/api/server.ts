@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isDashboardPath, serveDashboard } from "../dashboard/dashboard-routes.js";
 import { EcsLocalError } from "../errors.js";
 import type { ControlPlaneView } from "./control-plane-view.js";
 
 /**
- * The control plane's HTTP API for the CLI, on 127.0.0.1 only: a task's network namespace has
- * its own loopback, so no container can reach it. Task metadata is served per task instead
- * (api/task-metadata.ts).
+ * The control plane's HTTP API for the CLI and the dashboard (`/`, see dashboard/), on
+ * 127.0.0.1 only: a task's network namespace has its own loopback, so no container can reach
+ * it. Task metadata is served per task instead (api/task-metadata.ts).
  */
 export class ApiServer {
   readonly #view: ControlPlaneView;
@@ -106,6 +107,10 @@ export class ApiServer {
       const text = await this.#view.metrics();
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
       return void res.end(text);
+    }
+    if (method === "GET" && isDashboardPath(url.pathname)) {
+      // The dashboard: its page and assets, and its live feed (Server-Sent Events).
+      return serveDashboard(this.#view, req, res, url.pathname);
     }
     if (method === "POST" && url.pathname === "/v1/down") {
       sendJson(res, 202, { stopping: true });

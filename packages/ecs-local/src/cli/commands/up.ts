@@ -250,6 +250,7 @@ async function serve(options: {
     say(`▸ all services healthy in ${seconds} s`);
     for (const listener of runtime.listeners)
       say(`  load balancer  http://127.0.0.1:${listener.hostPort}/`);
+    say(`  dashboard      ${apiUrl}/`);
     say(`  API            ${apiUrl}/v1/status   (ecs-local ps | logs | exec | scale | down)`);
     for (const line of awsEnvironmentLines(awsEndpoint, model.region)) say(line);
     say(

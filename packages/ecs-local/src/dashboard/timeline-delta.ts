@@ -1,0 +1,28 @@
+import type { TimelineView } from "../api/control-plane-view.js";
+
+/** The time of the newest point already sent, per service name. */
+export type SentUpTo = ReadonlyMap<string, string>;
+
+/**
+ * The part of `view` a client has not had yet: per service, the points after the newest one
+ * sent (ISO times of one format compare as strings), with the service's targets every time,
+ * since they are few and may change. Services with nothing new are left out. Pure: returns
+ * the new high-water marks instead of keeping them.
+ */
+export function timelineSince(
+  view: TimelineView,
+  sent: SentUpTo,
+): { readonly delta: TimelineView; readonly sent: SentUpTo } {
+  const next = new Map(sent);
+  const services: TimelineView["services"][number][] = [];
+  for (const service of view.services) {
+    const last = sent.get(service.name);
+    const points =
+      last === undefined ? service.points : service.points.filter((point) => point.at > last);
+    const newest = points.at(-1);
+    if (newest === undefined) continue;
+    next.set(service.name, newest.at);
+    services.push({ name: service.name, targets: service.targets, points });
+  }
+  return { delta: { services }, sent: next };
+}
