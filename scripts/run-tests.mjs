@@ -10,9 +10,10 @@ const root = join(import.meta.dirname, "..");
 // What the tests need from this machine beyond what `ecs-local up` needs (which it checks
 // and installs itself): Debian's Flask and venv serve the polyglot fixture's Python backend.
 // The AWS CLI v2 calls ecs-local's AWS APIs in test/aws-api.test.ts.
+// Debian's Chromium is the browser test/dashboard.test.ts drives with playwright-core.
 // `ecs-local doctor --fix` installs what is missing (as root or with passwordless sudo) or
 // says which command would; it is the same code path `up` uses, and CI's only package list.
-const TEST_REQUIREMENTS = ["python-venv", "flask", "aws"];
+const TEST_REQUIREMENTS = ["python-venv", "flask", "aws", "chromium"];
 const doctor = spawnSync(
   process.execPath,
   [

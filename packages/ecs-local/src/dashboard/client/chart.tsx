@@ -99,7 +99,8 @@ function chartOptions(props: ChartProps, width: number): uPlot.Options {
     width: Math.max(width, 200),
     height: 220,
     scales: {
-      x: { time: true },
+      // One sample has no span: show the minute before it rather than uPlot's years.
+      x: { time: true, range: (_u, min, max) => (min === max ? [min - 60, max + 1] : [min, max]) },
       left: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.15))] },
       right: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.15))] },
     },
