@@ -49,13 +49,10 @@ export function followRing(
   socket.setEncoding("utf8");
   socket.on("connect", () => socket.write(`show events ${ring} -w -n\n`));
   socket.on("data", (chunk: string) => {
-    pending += chunk;
-    let newline = pending.indexOf("\n");
-    while (newline >= 0) {
-      onLine(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
-      newline = pending.indexOf("\n");
-    }
+    // One split per chunk: a busy agent sends thousands of lines at once.
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) onLine(line);
   });
   socket.on("error", (error) => {
     if (!closed) onEnd(error);

@@ -44,6 +44,7 @@ export class TrafficRecorder {
     { edge: Omit<TrafficEdgeView, keyof Summary>; window: TrafficWindow }
   >();
   readonly #serverOf: ReadonlyMap<string, Service>;
+  readonly #scEdges = new Map<string, ServiceConnectEdge>();
   readonly #sc;
   readonly #alb;
 
@@ -160,38 +161,61 @@ export class TrafficRecorder {
 
   /** A request a task of `clientService` sent through Service Connect, answered at `atMs`. */
   serviceConnect(clientService: string, request: ServiceConnectRequest, atMs: number): void {
-    const server = this.#serverOf.get(request.discoveryName);
-    const cluster = server?.clusterName ?? "";
+    const edge = this.#serviceConnectEdge(clientService, request.discoveryName);
     const bytes = request.requestBytes + request.responseBytes;
+    // Inbound metrics count what reached a target task's agent; an answer the client's agent
+    // made itself (no endpoint) never did.
+    if (request.fromTarget || request.responseMs !== null) {
+      edge.requests.inc();
+      edge.bytes.inc(bytes);
+    }
+    const kind = request.fromTarget ? statusClass(request.status) : undefined;
+    if (kind) edge.codes[kind].inc();
+    if (request.responseMs !== null) edge.responseTime.observe(request.responseMs);
+    edge.targetBytes.inc(bytes);
+    edge.window.record(atMs, { latencyMs: request.responseMs, status: request.status });
+  }
+
+  /**
+   * The metrics' children for one client service and discovery name, made once: labelling a
+   * metric per request would hash the labels every time, on the control plane's one thread.
+   */
+  #serviceConnectEdge(clientService: string, discoveryName: string): ServiceConnectEdge {
+    const key = `${clientService}\n${discoveryName}`;
+    const known = this.#scEdges.get(key);
+    if (known) return known;
+    const server = this.#serverOf.get(discoveryName);
+    const cluster = server?.clusterName ?? "";
     const inbound = {
-      DiscoveryName: request.discoveryName,
+      DiscoveryName: discoveryName,
       ServiceName: server?.name ?? "",
       ClusterName: cluster,
     };
     const target = {
-      TargetDiscoveryName: request.discoveryName,
+      TargetDiscoveryName: discoveryName,
       ServiceName: clientService,
       ClusterName: cluster,
     };
-    // Inbound metrics count what reached a target task's agent; an answer the client's agent
-    // made itself (no endpoint) never did.
-    if (request.fromTarget || request.responseMs !== null) {
-      this.#sc.requests.inc(inbound);
-      this.#sc.bytes.inc(inbound, bytes);
-    }
-    const kind = request.fromTarget ? statusClass(request.status) : undefined;
-    if (kind) this.#sc.codes[kind].inc(target);
-    if (request.responseMs !== null) this.#sc.responseTime.observe(target, request.responseMs);
-    this.#sc.targetBytes.inc(target, bytes);
-    this.#edge(
-      "service-connect",
-      clientService,
-      server?.name ?? request.discoveryName,
-      request.discoveryName,
-    ).record(atMs, {
-      latencyMs: request.responseMs,
-      status: request.status,
-    });
+    const edge = {
+      requests: this.#sc.requests.labels(inbound),
+      bytes: this.#sc.bytes.labels(inbound),
+      codes: {
+        "2XX": this.#sc.codes["2XX"].labels(target),
+        "3XX": this.#sc.codes["3XX"].labels(target),
+        "4XX": this.#sc.codes["4XX"].labels(target),
+        "5XX": this.#sc.codes["5XX"].labels(target),
+      },
+      responseTime: this.#sc.responseTime.labels(target),
+      targetBytes: this.#sc.targetBytes.labels(target),
+      window: this.#edge(
+        "service-connect",
+        clientService,
+        server?.name ?? discoveryName,
+        discoveryName,
+      ),
+    };
+    this.#scEdges.set(key, edge);
+    return edge;
   }
 
   /** An exchange of the load balancer `loadBalancerId` with a target of `targetGroupId`. */
@@ -267,3 +291,13 @@ export class TrafficRecorder {
 }
 
 type Summary = ReturnType<TrafficWindow["summary"]>;
+
+/** One client service's metrics toward one discovery name, labels applied. */
+interface ServiceConnectEdge {
+  readonly requests: { inc(value?: number): void };
+  readonly bytes: { inc(value?: number): void };
+  readonly codes: Record<StatusClass, { inc(value?: number): void }>;
+  readonly responseTime: { observe(value: number): void };
+  readonly targetBytes: { inc(value?: number): void };
+  readonly window: TrafficWindow;
+}
