@@ -13,7 +13,7 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -232,14 +232,23 @@ async function bareBackend(dir, taskId) {
  * an http-mode listener in the frontend task, a tcp-mode one on a unix socket in the backend
  * task in front of the app.
  */
-async function referencePair(backendPid, frontendPid, { appPort, mode, path }) {
-  const socket = join(work, `reference-${mode}.sock`);
-  const port = 14_000;
+async function referencePair(backendPid, frontendPid, { appPort, mode, path, records = false }) {
+  const name = `reference-${mode}${records ? "-records" : ""}`;
+  const socket = join(work, `${name}.sock`);
+  const admin = join(work, `${name}-admin.sock`);
+  const port = records ? 14_001 : 14_000;
   const common =
     "defaults\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n";
   const inbound = `${common}frontend in\n    mode tcp\n    bind unix@${socket} mode 666\n    default_backend app\nbackend app\n    mode tcp\n    server app 127.0.0.1:${appPort}\n`;
   const reuse = mode === "http" ? "    http-reuse always\n" : "";
-  const outbound = `${common}frontend out\n    mode ${mode}\n    bind 127.0.0.1:${port}\n    default_backend peer\nbackend peer\n    mode ${mode}\n${reuse}    server peer unix@${socket}\n`;
+  // With records: the agent's per-request records, the same ring and format, read as written.
+  const global = records
+    ? `global\n    stats socket ${admin} mode 600 level admin\nring sc-requests\n    format raw\n    size 262144\n`
+    : "";
+  const log = records
+    ? '    log ring@sc-requests local0\n    log-format "%b %ST %Tr %B %U %tsc"\n'
+    : "";
+  const outbound = `${global}${common}frontend out\n    mode ${mode}\n    bind 127.0.0.1:${port}\n${log}    default_backend peer\nbackend peer\n    mode ${mode}\n${reuse}    server peer unix@${socket}\n`;
   const start = (pid, name, text) => {
     const file = join(work, `${name}.cfg`);
     writeFileSync(file, text);
@@ -263,16 +272,36 @@ async function referencePair(backendPid, frontendPid, { appPort, mode, path }) {
     return child;
   };
   const processes = [
-    start(backendPid, `reference-${mode}-in`, inbound),
-    start(frontendPid, `reference-${mode}-out`, outbound),
+    start(backendPid, `${name}-in`, inbound),
+    start(frontendPid, `${name}-out`, outbound),
   ];
   await sleep(500);
+  const reader = records ? followRecords(admin) : undefined;
   return {
     url: `http://127.0.0.1:${port}${path}`,
+    records: () => reader?.count ?? 0,
     stop: () => {
+      reader?.close();
       for (const p of processes) p.kill();
     },
   };
+}
+
+/** Reads a ring's records as they are written, as the control plane does, and counts them. */
+function followRecords(adminSocket) {
+  const socket = connect(adminSocket);
+  const reader = { count: 0, close: () => socket.destroy() };
+  let pending = "";
+  socket.setEncoding("utf8");
+  socket.on("connect", () => socket.write("show events sc-requests -w -n\n"));
+  socket.on("data", (chunk) => {
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) if (line.split(" ").length === 6) reader.count += 1;
+  });
+  socket.on("error", () => {});
+  return reader;
 }
 
 const range = (xs) => {
@@ -305,6 +334,12 @@ async function main() {
       mode: "http",
       path: "/api/message",
     });
+    const recorded = await referencePair(backend, frontend, {
+      appPort: 5000,
+      mode: "http",
+      path: "/api/message",
+      records: true,
+    });
     const bare = await bareBackend(backendBuild(appState), await app.taskId("backend"));
     const rates = await interleaved([
       { name: "direct", pid: backend, url: "http://127.0.0.1:5000/api/message" },
@@ -314,9 +349,11 @@ async function main() {
         url: "http://backend-container.local:5000/api/message",
       },
       { name: "haproxy reference", pid: frontend, url: reference.url },
+      { name: "reference + records", pid: frontend, url: recorded.url },
       { name: "bare", pid: undefined, url: bare.url },
     ]);
     reference.stop();
+    recorded.stop();
     bare.stop();
     const direct = range(rates.direct);
     const sc = range(rates["service connect"]);
@@ -330,6 +367,13 @@ async function main() {
       `target ≥ 0.60, ≥ reference (${(sc.median / ref.median).toFixed(2)}× it)`,
     );
     row("haproxy reference pair, same tasks", ref.text, (ref.median / direct.median).toFixed(2));
+    const withRecords = range(rates["reference + records"]);
+    row(
+      "the reference writing Service Connect's request records, read as written",
+      withRecords.text,
+      (withRecords.median / direct.median).toFixed(2),
+      `${(withRecords.median / ref.median).toFixed(2)}× the reference: what counting costs; ${recorded.records()} records read`,
+    );
     row(
       "the same backend build bare on the host, logs to /dev/null",
       bareRange.text,
