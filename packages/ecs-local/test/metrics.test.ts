@@ -76,22 +76,36 @@ describe("metrics after traffic", { timeout: 300_000 }, () => {
     );
     const [alias, alb] = await Promise.all(running);
     assert.ok(alias && alb && failed(alias) === 0 && failed(alb) === 0);
-    const sc = traffic.edges.find((e) => e.kind === "service-connect");
+    const sc = traffic.edges.find((e) => e.kind === "service-connect" && e.requestsPerSecond > 0);
     assert.deepEqual([sc?.from, sc?.to, sc?.via], ["client", "api", "api"]);
     assert.ok((sc?.p99Ms ?? -1) >= 0, "Service Connect latency percentiles");
     assert.equal(traffic.edges.find((e) => e.kind === "alb")?.to, "api");
 
-    const text = await (await fetch(`${apiUrl}/metrics`)).text();
     const cluster = /.+/;
     const inbound = { DiscoveryName: "api", ServiceName: "api", ClusterName: cluster };
+    // The agents' counters are read once a second.
+    const text = await waitUntil(
+      async () => {
+        const scraped = await (await fetch(`${apiUrl}/metrics`)).text();
+        return sample(scraped, "aws_ecs_RequestCount", inbound) >= alias.requests
+          ? scraped
+          : undefined;
+      },
+      5_000,
+      "the agents' counters read",
+    );
     const target = { TargetDiscoveryName: "api", ServiceName: "client", ClusterName: cluster };
     // autocannon leaves out what was in flight when it stopped: up to one per connection.
     const about = (value: number, counted: number) =>
       assert.ok(value >= counted && value <= counted + 5, `${value} for ${counted} counted`);
     about(sample(text, "aws_ecs_RequestCount", inbound), alias.requests);
     assert.ok(sample(text, "aws_ecs_ProcessedBytes", inbound) > 0);
+    assert.ok(sample(text, "aws_ecs_NewConnectionCount", inbound) > 0, "connections accepted");
+    assert.ok(sample(text, "aws_ecs_ActiveConnectionCount", inbound) >= 0, "connections open");
     about(sample(text, "aws_ecs_HTTPCode_Target_2XX_Count", target), alias.ok);
-    about(sample(text, "aws_ecs_TargetResponseTime_count", target), alias.requests);
+    // Response times are sampled: one request in ten writes a record.
+    const timed = sample(text, "aws_ecs_TargetResponseTime_count", target);
+    assert.ok(timed > alias.requests / 20 && timed < alias.requests / 5, `${timed} timed`);
     assert.ok(sample(text, "aws_ecs_TargetProcessedBytes", target) > 0);
     const albLabels = { LoadBalancer: /^app\/.+\/[0-9a-f]{16}$/, TargetGroup: /^targetgroup\// };
     assert.ok(sample(text, "aws_applicationelb_RequestCount", albLabels) >= alb.requests);

@@ -10,6 +10,7 @@ import type { PreparedImage } from "../image/build-steps.js";
 import { containerProcess } from "../image/container-process.js";
 import type { ContainerDefinition, TaskDefinition } from "../model/types.js";
 import type { AgentConfig, EgressConfig, OutlierConfig } from "../proxy/agent-config.js";
+import type { StatRow } from "../proxy/agent-stats.js";
 import { SERVICE_CONNECT_DEFAULTS } from "../proxy/defaults.js";
 import type { ServiceConnectRequest } from "../proxy/request-log.js";
 import type { HostEntry } from "../sandbox/hosts-file.js";
@@ -276,6 +277,10 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   }
 
   /** Makes the agent's endpoints those of Cloud Map now. */
+  async agentStats(): Promise<readonly StatRow[]> {
+    return (await this.#agent?.stats().catch(() => [])) ?? [];
+  }
+
   async syncEndpoints(endpoints: EndpointMap): Promise<void> {
     await this.#agent?.syncEndpoints(endpoints);
   }

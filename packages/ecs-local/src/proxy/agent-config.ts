@@ -19,7 +19,7 @@
 import { relative } from "node:path";
 import { SERVICE_CONNECT_DEFAULTS } from "./defaults.js";
 import type { Endpoint } from "./endpoints-file.js";
-import { REQUEST_LOG_FORMAT, REQUEST_RING } from "./request-log.js";
+import { REQUEST_LOG_FORMAT, REQUEST_RING, REQUEST_SAMPLE_EVERY } from "./request-log.js";
 
 /** A port mapping of the task, reached by others through its unix socket. */
 export interface IngressConfig {
@@ -199,6 +199,8 @@ function egressSection(egress: EgressConfig, port: number): string[] {
       "    option forwardfor",
       `    log ring@${REQUEST_RING} local0`,
       `    log-format "${REQUEST_LOG_FORMAT}"`,
+      // One request in ten writes a record: response times are sampled, counts are not.
+      `    http-request set-log-level silent unless { rand(${REQUEST_SAMPLE_EVERY}) eq 0 }`,
     );
   }
   lines.push(`    default_backend ${backendName(egress.discoveryName)}`, "");

@@ -1,7 +1,7 @@
 /**
  * Counts the run's traffic as CloudWatch would publish it, for Prometheus (`/metrics`) and
- * the dashboard: Service Connect's request metrics (§4.3 of the reference) from the agents'
- * request records, the ALB's from the load balancer, ECS's utilization from the sampler.
+ * the dashboard: Service Connect's (`service-connect-metrics.ts`), the ALB's from the load
+ * balancer, ECS's utilization from the sampler.
  * Names keep CloudWatch's, prefixed with the namespace (`aws_ecs_RequestCount`,
  * `aws_applicationelb_RequestCount`), and dimensions are labels.
  */
@@ -9,7 +9,9 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { loadBalancerDimension, targetGroupDimension } from "../../api/aws/arns.js";
 import type { TrafficEdgeView, TrafficView } from "../../api/control-plane-view.js";
 import type { Model, Service } from "../../model/types.js";
+import type { StatRow } from "../../proxy/agent-stats.js";
 import type { ServiceConnectRequest } from "../../proxy/request-log.js";
+import { ServiceConnectMetrics } from "./service-connect-metrics.js";
 import { type Exchange, TrafficWindow } from "./traffic-window.js";
 import type { TaskUsageRow } from "./usage-sampler.js";
 
@@ -26,8 +28,7 @@ export interface TrafficSources {
 /** The dashboard's rates and percentiles cover this many whole seconds. */
 const WINDOW_SECONDS = 5;
 
-const SERVICE_CONNECT_MS_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
-const ALB_SECONDS_BUCKETS = SERVICE_CONNECT_MS_BUCKETS.map((ms) => ms / 1000);
+const ALB_SECONDS_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type StatusClass = "2XX" | "3XX" | "4XX" | "5XX";
 
@@ -43,21 +44,12 @@ export class TrafficRecorder {
     string,
     { edge: Omit<TrafficEdgeView, keyof Summary>; window: TrafficWindow }
   >();
-  readonly #serverOf: ReadonlyMap<string, Service>;
-  readonly #scEdges = new Map<string, ServiceConnectEdge>();
-  readonly #sc;
+  readonly #serviceConnect: ServiceConnectMetrics;
   readonly #alb;
 
   constructor(model: Model, sources: TrafficSources) {
     this.#model = model;
-    this.#serverOf = new Map(
-      model.services.flatMap((s) =>
-        (s.serviceConnect?.services ?? []).map((entry) => [entry.discoveryName, s] as const),
-      ),
-    );
     const registers = [this.registry];
-    const inbound = ["DiscoveryName", "ServiceName", "ClusterName"] as const;
-    const target = ["TargetDiscoveryName", "ServiceName", "ClusterName"] as const;
     const alb = ["LoadBalancer", "TargetGroup"] as const;
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
       new Counter({ name, help, labelNames, registers });
@@ -72,42 +64,12 @@ export class TrafficRecorder {
           ),
         ]),
       ) as Record<StatusClass, Counter<L>>;
-    this.#sc = {
-      requests: counter("aws_ecs_RequestCount", "Service Connect: inbound requests", inbound),
-      bytes: counter("aws_ecs_ProcessedBytes", "Service Connect: inbound bytes", inbound),
-      codes: byClass("aws_ecs_", "Service Connect:", target),
-      responseTime: new Histogram({
-        name: "aws_ecs_TargetResponseTime",
-        help: "Service Connect: milliseconds from the request reaching the target to its response",
-        labelNames: target,
-        buckets: SERVICE_CONNECT_MS_BUCKETS,
-        registers,
-      }),
-      targetBytes: counter("aws_ecs_TargetProcessedBytes", "Service Connect: bytes", target),
-    };
-    new Gauge({
-      name: "aws_ecs_RequestCountPerTarget",
-      help: `Service Connect: requests per second over the last ${WINDOW_SECONDS} s, per instance of the discovery name`,
-      labelNames: target,
-      registers,
-      collect: () => {
-        const gauge = this.registry.getSingleMetric("aws_ecs_RequestCountPerTarget") as Gauge;
-        gauge.reset();
-        const now = Date.now();
-        for (const { edge, window } of this.#edges.values()) {
-          if (edge.kind !== "service-connect") continue;
-          const instances = Math.max(1, sources.instances(edge.via));
-          const server = this.#serverOf.get(edge.via);
-          gauge.set(
-            {
-              TargetDiscoveryName: edge.via,
-              ServiceName: edge.from,
-              ClusterName: server?.clusterName ?? "",
-            },
-            window.summary(now, WINDOW_SECONDS).requestsPerSecond / instances,
-          );
-        }
-      },
+    this.#serviceConnect = new ServiceConnectMetrics({
+      registry: this.registry,
+      model,
+      edge: (client, server, via) => this.#edge("service-connect", client, server, via),
+      instances: sources.instances,
+      windowSeconds: WINDOW_SECONDS,
     });
     this.#alb = {
       requests: counter("aws_applicationelb_RequestCount", "ALB: requests", alb),
@@ -159,63 +121,14 @@ export class TrafficRecorder {
     utilization("aws_ecs_MemoryUtilization", "memoryMiB", "reservedMemoryMiB");
   }
 
-  /** A request a task of `clientService` sent through Service Connect, answered at `atMs`. */
+  /** A sampled request record of a task of `clientService`: its response time. */
   serviceConnect(clientService: string, request: ServiceConnectRequest, atMs: number): void {
-    const edge = this.#serviceConnectEdge(clientService, request.discoveryName);
-    const bytes = request.requestBytes + request.responseBytes;
-    // Inbound metrics count what reached a target task's agent; an answer the client's agent
-    // made itself (no endpoint) never did.
-    if (request.fromTarget || request.responseMs !== null) {
-      edge.requests.inc();
-      edge.bytes.inc(bytes);
-    }
-    const kind = request.fromTarget ? statusClass(request.status) : undefined;
-    if (kind) edge.codes[kind].inc();
-    if (request.responseMs !== null) edge.responseTime.observe(request.responseMs);
-    edge.targetBytes.inc(bytes);
-    edge.window.record(atMs, { latencyMs: request.responseMs, status: request.status });
+    this.#serviceConnect.sampledRequest(clientService, request, atMs);
   }
 
-  /**
-   * The metrics' children for one client service and discovery name, made once: labelling a
-   * metric per request would hash the labels every time, on the control plane's one thread.
-   */
-  #serviceConnectEdge(clientService: string, discoveryName: string): ServiceConnectEdge {
-    const key = `${clientService}\n${discoveryName}`;
-    const known = this.#scEdges.get(key);
-    if (known) return known;
-    const server = this.#serverOf.get(discoveryName);
-    const cluster = server?.clusterName ?? "";
-    const inbound = {
-      DiscoveryName: discoveryName,
-      ServiceName: server?.name ?? "",
-      ClusterName: cluster,
-    };
-    const target = {
-      TargetDiscoveryName: discoveryName,
-      ServiceName: clientService,
-      ClusterName: cluster,
-    };
-    const edge = {
-      requests: this.#sc.requests.labels(inbound),
-      bytes: this.#sc.bytes.labels(inbound),
-      codes: {
-        "2XX": this.#sc.codes["2XX"].labels(target),
-        "3XX": this.#sc.codes["3XX"].labels(target),
-        "4XX": this.#sc.codes["4XX"].labels(target),
-        "5XX": this.#sc.codes["5XX"].labels(target),
-      },
-      responseTime: this.#sc.responseTime.labels(target),
-      targetBytes: this.#sc.targetBytes.labels(target),
-      window: this.#edge(
-        "service-connect",
-        clientService,
-        server?.name ?? discoveryName,
-        discoveryName,
-      ),
-    };
-    this.#scEdges.set(key, edge);
-    return edge;
+  /** A reading of a task's agent counters: Service Connect's counts and connections. */
+  agentStats(taskId: string, service: Service, rows: readonly StatRow[], atMs: number): void {
+    this.#serviceConnect.agentStats(taskId, service, rows, atMs);
   }
 
   /** An exchange of the load balancer `loadBalancerId` with a target of `targetGroupId`. */
@@ -291,13 +204,3 @@ export class TrafficRecorder {
 }
 
 type Summary = ReturnType<TrafficWindow["summary"]>;
-
-/** One client service's metrics toward one discovery name, labels applied. */
-interface ServiceConnectEdge {
-  readonly requests: { inc(value?: number): void };
-  readonly bytes: { inc(value?: number): void };
-  readonly codes: Record<StatusClass, { inc(value?: number): void }>;
-  readonly responseTime: { observe(value: number): void };
-  readonly targetBytes: { inc(value?: number): void };
-  readonly window: TrafficWindow;
-}

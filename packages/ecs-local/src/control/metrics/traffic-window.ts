@@ -42,27 +42,45 @@ export class TrafficWindow {
     this.#random = random;
   }
 
+  /** One request, counted and with its latency. */
   record(atMs: number, exchange: Exchange): void {
-    const second = Math.floor(atMs / 1000);
-    let bucket = this.#buckets.at(-1);
-    if (!bucket || bucket.second !== second) {
-      bucket = { second, count: 0, errors: 0, latencies: [], offered: 0 };
-      this.#buckets.push(bucket);
-      while ((this.#buckets[0]?.second ?? second) <= second - this.#keepSeconds) {
-        this.#buckets.shift();
-      }
-    }
-    bucket.count += 1;
-    if (exchange.status === 0 || exchange.status >= 500) bucket.errors += 1;
-    if (exchange.latencyMs === null) return;
+    const failed = exchange.status === 0 || exchange.status >= 500 ? 1 : 0;
+    this.count(atMs, 1, failed);
+    if (exchange.latencyMs !== null) this.latency(atMs, exchange.latencyMs);
+  }
+
+  /** Requests counted elsewhere (counters read from the agents), `errors` of them failed. */
+  count(atMs: number, requests: number, errors: number): void {
+    const bucket = this.#bucket(atMs);
+    bucket.count += requests;
+    bucket.errors += errors;
+  }
+
+  /** One latency, from a sample of the requests. */
+  latency(atMs: number, latencyMs: number): void {
+    const bucket = this.#bucket(atMs);
     bucket.offered += 1;
     if (bucket.latencies.length < SAMPLES_PER_BUCKET) {
-      bucket.latencies.push(exchange.latencyMs);
+      bucket.latencies.push(latencyMs);
       return;
     }
     // Reservoir sampling: each latency of the bucket ends up kept with equal chance.
     const slot = Math.floor(this.#random() * bucket.offered);
-    if (slot < SAMPLES_PER_BUCKET) bucket.latencies[slot] = exchange.latencyMs;
+    if (slot < SAMPLES_PER_BUCKET) bucket.latencies[slot] = latencyMs;
+  }
+
+  #bucket(atMs: number): Bucket {
+    const second = Math.floor(atMs / 1000);
+    const found = this.#buckets.findLast((b) => b.second === second);
+    if (found) return found;
+    const bucket: Bucket = { second, count: 0, errors: 0, latencies: [], offered: 0 };
+    this.#buckets.push(bucket);
+    this.#buckets.sort((a, b) => a.second - b.second);
+    const newest = this.#buckets.at(-1)?.second ?? second;
+    while ((this.#buckets[0]?.second ?? newest) <= newest - this.#keepSeconds) {
+      this.#buckets.shift();
+    }
+    return bucket;
   }
 
   /** The last `windowSeconds` whole seconds before `nowMs`. */
