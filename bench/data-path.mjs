@@ -241,12 +241,13 @@ async function referencePair(backendPid, frontendPid, { appPort, mode, path, rec
     "defaults\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n";
   const inbound = `${common}frontend in\n    mode tcp\n    bind unix@${socket} mode 666\n    default_backend app\nbackend app\n    mode tcp\n    server app 127.0.0.1:${appPort}\n`;
   const reuse = mode === "http" ? "    http-reuse always\n" : "";
-  // With records: the agent's per-request records, the same ring and format, read as written.
+  // With records: the agent's request records (one request in ten), the same ring and format,
+  // read as written.
   const global = records
     ? `global\n    stats socket ${admin} mode 600 level admin\nring sc-requests\n    format raw\n    size 262144\n`
     : "";
   const log = records
-    ? '    log ring@sc-requests local0\n    log-format "%b %ST %Tr %B %U %tsc"\n'
+    ? '    log ring@sc-requests local0\n    log-format "%b %ST %Tr %B %U %tsc"\n    http-request set-log-level silent unless { rand(10) eq 0 }\n'
     : "";
   const outbound = `${global}${common}frontend out\n    mode ${mode}\n    bind 127.0.0.1:${port}\n${log}    default_backend peer\nbackend peer\n    mode ${mode}\n${reuse}    server peer unix@${socket}\n`;
   const start = (pid, name, text) => {
