@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import type { TrafficView } from "../src/api/control-plane-view.js";
 import { cli, freePort, UpProcess, waitUntil } from "./support/ecs-local-run.js";
 import { failed, load } from "./support/load.js";
@@ -113,5 +114,48 @@ describe("metrics after traffic", { timeout: 300_000 }, () => {
     assert.equal(sample(text, "aws_applicationelb_HealthyHostCount", albLabels), 2);
     assert.ok(sample(text, "aws_ecs_MemoryUtilization", { ServiceName: "api" }) > 0);
     assert.ok(sample(text, "aws_ecs_CPUUtilization", { ServiceName: "api" }) >= 0);
+
+    // The same counts are CloudWatch datapoints, in AWS time: at --time-scale 10 a request
+    // seen in a real second stands for ten.
+    const state = JSON.parse(readFileSync(join(stateDir, "run/state.json"), "utf8"));
+    const cloudWatch = new CloudWatchClient({
+      endpoint: state.awsEndpoint,
+      region: "local-1",
+      credentials: { accessKeyId: "ecs-local", secretAccessKey: "ecs-local" },
+      maxAttempts: 1,
+    });
+    const query = (name: string, dimension: string, stat: string) => ({
+      Id: name.toLowerCase(),
+      MetricStat: {
+        Metric: {
+          Namespace: "AWS/ECS",
+          MetricName: name,
+          Dimensions: [{ Name: dimension, Value: "api" }],
+        },
+        Period: 20,
+        Stat: stat,
+      },
+    });
+    const results = await waitUntil(
+      async () => {
+        const data = await cloudWatch.send(
+          new GetMetricDataCommand({
+            StartTime: new Date(Date.now() - 10 * 60_000),
+            EndTime: new Date(),
+            MetricDataQueries: [
+              query("RequestCount", "DiscoveryName", "Sum"),
+              query("TargetResponseTime", "TargetDiscoveryName", "Average"),
+            ],
+          }),
+        );
+        const [requests, responseTime] = data.MetricDataResults ?? [];
+        const total = (requests?.Values ?? []).reduce((a, b) => a + b, 0);
+        return total >= alias.requests * 10 ? { total, responseTime } : undefined;
+      },
+      15_000,
+      "Service Connect's RequestCount in CloudWatch",
+    );
+    assert.ok(results.total <= (alias.requests + 5) * 10, `${results.total} requests`);
+    assert.ok((results.responseTime?.Values ?? []).length > 0, "TargetResponseTime datapoints");
   });
 });

@@ -94,6 +94,13 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
     this.#recorder = new TrafficRecorder(model, {
       usage: () => this.scaling.usage,
       instances: (name) => this.registry.instances(name).length,
+      // Counts seen in a real second stand for `timeScale` seconds of AWS time, as the ALB's.
+      observe: (series, value, kind) =>
+        this.scaling.store.observe(
+          series,
+          this.scaling.awsNow(),
+          kind === "count" ? value * options.clock.timeScale : value,
+        ),
       targetHealth: () =>
         new Map(
           this.listeners.flatMap((l) =>

@@ -368,7 +368,30 @@ export type EmulatedMetric =
         | "UnHealthyHostCount";
       /** Logical ID of the target group. */
       readonly targetGroupId: string;
+    }
+  | {
+      readonly namespace: "AWS/ECS";
+      readonly name: ServiceConnectMetricName;
+      /**
+       * The series: the metric's name and its dimensions in CloudWatch's order, e.g.
+       * `RequestCount DiscoveryName=api` or `RequestCount DiscoveryName=api ServiceName=api
+       * ClusterName=c` (see `serviceConnectSeries`).
+       */
+      readonly series: string;
     };
+
+/** Service Connect's metrics in CloudWatch (§4.3 of the reference). */
+export type ServiceConnectMetricName =
+  | "RequestCount"
+  | "ProcessedBytes"
+  | "NewConnectionCount"
+  | "ActiveConnectionCount"
+  | "HTTPCode_Target_2XX_Count"
+  | "HTTPCode_Target_3XX_Count"
+  | "HTTPCode_Target_4XX_Count"
+  | "HTTPCode_Target_5XX_Count"
+  | "TargetResponseTime"
+  | "TargetProcessedBytes";
 
 export type ComparisonOperator =
   | "GreaterThanThreshold"

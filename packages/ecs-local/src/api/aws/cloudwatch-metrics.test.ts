@@ -167,3 +167,38 @@ test("each datapoint is stamped with the wall-clock time its period began", () =
     { timestamp: new Date(1_018_000), value: 30 },
   ]);
 });
+
+test("Service Connect metrics resolve with the discovery name alone, or with a service of the run", () => {
+  const alone = resolveMetric(m, "AWS/ECS", "RequestCount", [
+    { name: "DiscoveryName", value: "api" },
+  ]);
+  assert.deepEqual(alone, {
+    metric: {
+      namespace: "AWS/ECS",
+      name: "RequestCount",
+      series: "RequestCount DiscoveryName=api",
+    },
+    unit: "Count",
+  });
+  const perClient = resolveMetric(m, "AWS/ECS", "TargetResponseTime", [
+    { name: "TargetDiscoveryName", value: "api" },
+    { name: "ServiceName", value: "api" },
+    { name: "ClusterName", value: "test-cluster" },
+  ]);
+  assert.equal(
+    perClient?.metric && "series" in perClient.metric ? perClient.metric.series : undefined,
+    "TargetResponseTime TargetDiscoveryName=api ServiceName=api ClusterName=test-cluster",
+  );
+  assert.equal(perClient?.unit, "Milliseconds");
+  for (const dimensions of [
+    [{ name: "DiscoveryName", value: "nope" }],
+    [{ name: "TargetDiscoveryName", value: "api" }], // RequestCount is by DiscoveryName
+    [
+      { name: "DiscoveryName", value: "api" },
+      { name: "ServiceName", value: "other" },
+      { name: "ClusterName", value: "test-cluster" },
+    ],
+  ]) {
+    assert.equal(resolveMetric(m, "AWS/ECS", "RequestCount", dimensions), undefined);
+  }
+});

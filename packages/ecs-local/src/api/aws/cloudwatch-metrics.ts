@@ -9,7 +9,8 @@
  * datapoints of a 60-second period are 6 real seconds apart. Only complete periods have
  * datapoints.
  */
-import type { EmulatedMetric, Model } from "../../model/types.js";
+import { serviceConnectSeries } from "../../model/service-connect-series.js";
+import type { EmulatedMetric, Model, ServiceConnectMetricName } from "../../model/types.js";
 import { loadBalancerDimension, targetGroupDimension } from "./arns.js";
 import type { Statistic } from "./aws-source.js";
 
@@ -27,7 +28,66 @@ const BIN_SECONDS = 20;
 
 export interface ResolvedMetric {
   readonly metric: EmulatedMetric;
-  readonly unit: "Percent" | "Count";
+  readonly unit: "Percent" | "Count" | "Bytes" | "Milliseconds";
+}
+
+const SERVICE_CONNECT_UNITS: Readonly<Record<ServiceConnectMetricName, ResolvedMetric["unit"]>> = {
+  RequestCount: "Count",
+  ProcessedBytes: "Bytes",
+  NewConnectionCount: "Count",
+  ActiveConnectionCount: "Count",
+  HTTPCode_Target_2XX_Count: "Count",
+  HTTPCode_Target_3XX_Count: "Count",
+  HTTPCode_Target_4XX_Count: "Count",
+  HTTPCode_Target_5XX_Count: "Count",
+  TargetResponseTime: "Milliseconds",
+  TargetProcessedBytes: "Bytes",
+};
+
+/** `TargetDiscoveryName` metrics are about what a client service sent (§4.3). */
+const TARGET_METRICS = new Set<string>([
+  "HTTPCode_Target_2XX_Count",
+  "HTTPCode_Target_3XX_Count",
+  "HTTPCode_Target_4XX_Count",
+  "HTTPCode_Target_5XX_Count",
+  "TargetResponseTime",
+  "TargetProcessedBytes",
+]);
+
+/**
+ * A Service Connect metric with one of its two dimension sets: the discovery name alone, or
+ * with ServiceName and ClusterName of a service of the run.
+ */
+function resolveServiceConnect(
+  model: Model,
+  name: ServiceConnectMetricName,
+  dims: ReadonlyMap<string, string>,
+): ResolvedMetric | undefined {
+  const dimension = TARGET_METRICS.has(name) ? "TargetDiscoveryName" : "DiscoveryName";
+  const discoveryName = dims.get(dimension);
+  const known = model.services.some((s) =>
+    s.serviceConnect?.services.some((e) => e.discoveryName === discoveryName),
+  );
+  if (discoveryName === undefined || !known) return undefined;
+  const discovery = { dimension, value: discoveryName } as const;
+  const unit = SERVICE_CONNECT_UNITS[name];
+  if (dims.size === 1) {
+    return {
+      metric: { namespace: "AWS/ECS", name, series: serviceConnectSeries(name, discovery) },
+      unit,
+    };
+  }
+  const serviceName = dims.get("ServiceName");
+  const clusterName = dims.get("ClusterName");
+  const service = model.services.find(
+    (s) => s.name === serviceName && s.clusterName === clusterName,
+  );
+  if (dims.size !== 3 || !service) return undefined;
+  const series = serviceConnectSeries(name, discovery, {
+    serviceName: service.name,
+    clusterName: service.clusterName,
+  });
+  return { metric: { namespace: "AWS/ECS", name, series }, unit };
 }
 
 export interface Dimension {
@@ -56,6 +116,9 @@ export function resolveMetric(
 ): ResolvedMetric | undefined {
   const dims = new Map(dimensions.map((d) => [d.name, d.value]));
   if (dims.size !== dimensions.length) return undefined;
+  if (namespace === "AWS/ECS" && Object.hasOwn(SERVICE_CONNECT_UNITS, name)) {
+    return resolveServiceConnect(model, name as ServiceConnectMetricName, dims);
+  }
   if (namespace === "AWS/ECS" && (name === "CPUUtilization" || name === "MemoryUtilization")) {
     if (dims.size !== 2) return undefined;
     const service = model.services.find(

@@ -1,8 +1,9 @@
 /**
  * The CloudWatch operations ecs-local serves, GetMetricData and GetMetricStatistics, over the
- * metrics it computes: `AWS/ECS` CPUUtilization and MemoryUtilization per service and
- * `AWS/ApplicationELB` RequestCount, RequestCountPerTarget, HealthyHostCount and
- * UnHealthyHostCount per target group. Another metric has no datapoints, as in CloudWatch.
+ * metrics it computes: `AWS/ECS` CPUUtilization and MemoryUtilization per service, Service
+ * Connect's metrics per discovery name (and per service), and `AWS/ApplicationELB`
+ * RequestCount, RequestCountPerTarget, HealthyHostCount and UnHealthyHostCount per target
+ * group. Another metric has no datapoints, as in CloudWatch.
  * See cloudwatch-metrics.ts for how periods and timestamps relate to `--time-scale`.
  */
 import { AwsApiError } from "../../errors.js";

@@ -93,3 +93,24 @@ test("healthy and unhealthy host counts have a datapoint in every sampled period
   assert.equal(minute(unhealthy, "Minimum"), 0);
   assert.deepEqual(store.datapoints(healthy, "Average", 60_000, 1, 120_000), [undefined]);
 });
+
+test("observed series give every statistic over a period's observations", () => {
+  const store = new MetricStore();
+  const series = "TargetResponseTime TargetDiscoveryName=api";
+  const metric: EmulatedMetric = { namespace: "AWS/ECS", name: "TargetResponseTime", series };
+  for (const [at, value] of [
+    [1_000, 4],
+    [15_000, 2],
+    [25_000, 9],
+  ] as const) {
+    store.observe(series, at, value);
+  }
+  const at = (statistic: "Sum" | "SampleCount" | "Average" | "Minimum" | "Maximum") =>
+    store.datapoints(metric, statistic, 20_000, 2, 40_000);
+  assert.deepEqual(at("Sum"), [6, 9]);
+  assert.deepEqual(at("SampleCount"), [2, 1]);
+  assert.deepEqual(at("Average"), [3, 9]);
+  assert.deepEqual(at("Minimum"), [2, 9]);
+  assert.deepEqual(at("Maximum"), [4, 9]);
+  assert.deepEqual(store.datapoints(metric, "Sum", 20_000, 1, 60_000), [undefined]);
+});

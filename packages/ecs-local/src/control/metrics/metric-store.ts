@@ -48,6 +48,14 @@ interface RequestBin {
   unhealthy: HostCounts;
 }
 
+/** Observations of one series in a bin, for every statistic. */
+interface ObservedBin {
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
 /** A target count over a bin's samples: Σ, min and max, for the statistics. */
 interface HostCounts {
   sum: number;
@@ -60,6 +68,24 @@ export type Statistic = MetricAlarm["statistic"];
 export class MetricStore {
   readonly #utilization = new Map<string, Map<number, UtilizationBin>>();
   readonly #requests = new Map<string, Map<number, RequestBin>>();
+  readonly #observed = new Map<string, Map<number, ObservedBin>>();
+
+  /**
+   * One observation of a series (`serviceConnectSeries`) at `at`: a count already converted
+   * to AWS time, or a gauge's or a latency's value.
+   */
+  observe(series: string, at: number, value: number): void {
+    const bin = this.#bin(this.#observed, series, at, () => ({
+      sum: 0,
+      count: 0,
+      min: Number.POSITIVE_INFINITY,
+      max: Number.NEGATIVE_INFINITY,
+    }));
+    bin.sum += value;
+    bin.count += 1;
+    bin.min = Math.min(bin.min, value);
+    bin.max = Math.max(bin.max, value);
+  }
 
   /** One sample of a service's RUNNING tasks at `at`. */
   addServiceSample(serviceId: string, at: number, tasks: readonly TaskSample[]): void {
@@ -157,6 +183,24 @@ export class MetricStore {
   }
 
   #value(metric: EmulatedMetric, statistic: Statistic, indexes: number[]): number | undefined {
+    if ("series" in metric) {
+      const bins = this.#binsAt(this.#observed, metric.series, indexes);
+      if (bins.length === 0) return undefined;
+      const sum = bins.reduce((n, b) => n + b.sum, 0);
+      const count = bins.reduce((n, b) => n + b.count, 0);
+      switch (statistic) {
+        case "Sum":
+          return sum;
+        case "SampleCount":
+          return count;
+        case "Average":
+          return sum / count;
+        case "Minimum":
+          return Math.min(...bins.map((b) => b.min));
+        case "Maximum":
+          return Math.max(...bins.map((b) => b.max));
+      }
+    }
     if (metric.namespace === "AWS/ECS") {
       const bins = this.#binsAt(this.#utilization, metric.serviceId, indexes);
       if (bins.length === 0) return undefined;

@@ -5,7 +5,8 @@
  * writes for one request in ten.
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { Model, Service } from "../../model/types.js";
+import { serviceConnectSeries } from "../../model/service-connect-series.js";
+import type { Model, Service, ServiceConnectMetricName } from "../../model/types.js";
 import { type StatRow, counter as statCounter } from "../../proxy/agent-stats.js";
 import type { ServiceConnectRequest } from "../../proxy/request-log.js";
 import type { TrafficWindow } from "./traffic-window.js";
@@ -27,6 +28,11 @@ export interface ServiceConnectMetricsOptions {
   readonly instances: (discoveryName: string) => number;
   /** The dashboard's window, in seconds, for RequestCountPerTarget. */
   readonly windowSeconds: number;
+  /**
+   * Each datapoint for CloudWatch's store, by series (`serviceConnectSeries`): a count (to be
+   * converted to AWS time) or a value (a latency, a gauge).
+   */
+  readonly observe?: (series: string, value: number, kind: "count" | "value") => void;
 }
 
 export class ServiceConnectMetrics {
@@ -130,8 +136,12 @@ export class ServiceConnectMetrics {
         const entry = service.serviceConnect?.services.find((s) => s.portName === port);
         if (!entry) continue;
         const labels = this.#inbound(entry.discoveryName);
-        this.#open.set(key, { labels, open: statCounter(row, "scur"), at: atMs });
-        this.#newConnections.inc(labels, this.#grew(`${key}\nstot`, statCounter(row, "stot")));
+        const open = statCounter(row, "scur");
+        const accepted = this.#grew(`${key}\nstot`, statCounter(row, "stot"));
+        this.#open.set(key, { labels, open, at: atMs });
+        this.#newConnections.inc(labels, accepted);
+        this.#store("NewConnectionCount", labels, accepted, "count");
+        this.#store("ActiveConnectionCount", labels, open, "value");
       } else if (proxy.startsWith("sc-")) {
         const discoveryName = proxy.slice("sc-".length);
         if (server === "BACKEND") this.#backend(key, service, discoveryName, row, atMs);
@@ -143,10 +153,9 @@ export class ServiceConnectMetrics {
   /** A sampled request record: its response time. */
   sampledRequest(clientService: string, request: ServiceConnectRequest, atMs: number): void {
     if (request.responseMs === null) return;
-    this.#responseTime.observe(
-      this.#target(clientService, request.discoveryName),
-      request.responseMs,
-    );
+    const target = this.#target(clientService, request.discoveryName);
+    this.#responseTime.observe(target, request.responseMs);
+    this.#store("TargetResponseTime", target, request.responseMs, "value");
     this.#window(clientService, request.discoveryName).latency(atMs, request.responseMs);
   }
 
@@ -160,9 +169,13 @@ export class ServiceConnectMetrics {
     // A client that never called this name is no edge (every task has every alias).
     if (requests === 0 && bytes === 0) return;
     const inbound = this.#inbound(discoveryName);
+    const target = this.#target(client.name, discoveryName);
     this.#requests.inc(inbound, requests);
     this.#bytes.inc(inbound, bytes);
-    this.#targetBytes.inc(this.#target(client.name, discoveryName), bytes);
+    this.#targetBytes.inc(target, bytes);
+    this.#store("RequestCount", inbound, requests, "count");
+    this.#store("ProcessedBytes", inbound, bytes, "count");
+    this.#store("TargetProcessedBytes", target, bytes, "count");
     this.#window(client.name, discoveryName).count(atMs, requests, failed);
   }
 
@@ -171,8 +184,32 @@ export class ServiceConnectMetrics {
     const labels = this.#target(client.name, discoveryName);
     for (const c of STATUS_CLASSES) {
       const column = `hrsp_${c.toLowerCase()}`;
-      this.#codes[c].inc(labels, this.#grew(`${key}\n${column}`, statCounter(row, column)));
+      const answers = this.#grew(`${key}\n${column}`, statCounter(row, column));
+      this.#codes[c].inc(labels, answers);
+      this.#store(`HTTPCode_Target_${c}_Count`, labels, answers, "count");
     }
+  }
+
+  /**
+   * A datapoint for CloudWatch, in both of the metric's series: the discovery name alone, and
+   * with the service and cluster. A count of nothing is no datapoint.
+   */
+  #store(
+    name: ServiceConnectMetricName,
+    labels: Record<string, string>,
+    value: number,
+    kind: "count" | "value",
+  ): void {
+    const observe = this.#options.observe;
+    if (!observe || (kind === "count" && value === 0)) return;
+    const dimension = labels.DiscoveryName === undefined ? "TargetDiscoveryName" : "DiscoveryName";
+    const discovery = { dimension, value: labels[dimension] ?? "" } as const;
+    observe(serviceConnectSeries(name, discovery), value, kind);
+    const service = {
+      serviceName: labels.ServiceName ?? "",
+      clusterName: labels.ClusterName ?? "",
+    };
+    observe(serviceConnectSeries(name, discovery, service), value, kind);
   }
 
   /** What a counter grew by since its last reading (all of it if it started again). */

@@ -21,6 +21,8 @@ export interface TrafficSources {
   usage(): readonly TaskUsageRow[];
   /** Cloud Map instances of a discovery name now. */
   instances(discoveryName: string): number;
+  /** Service Connect's datapoints for CloudWatch's store (see ServiceConnectMetricsOptions). */
+  observe?(series: string, value: number, kind: "count" | "value"): void;
   /** Healthy and unhealthy targets of each target group, by its logical ID. */
   targetHealth(): ReadonlyMap<string, { readonly healthy: number; readonly unhealthy: number }>;
 }
@@ -70,6 +72,7 @@ export class TrafficRecorder {
       edge: (client, server, via) => this.#edge("service-connect", client, server, via),
       instances: sources.instances,
       windowSeconds: WINDOW_SECONDS,
+      ...(sources.observe ? { observe: sources.observe } : {}),
     });
     this.#alb = {
       requests: counter("aws_applicationelb_RequestCount", "ALB: requests", alb),
