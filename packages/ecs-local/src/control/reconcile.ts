@@ -71,17 +71,7 @@ export function reconcile(
   const plan: Operation[] = [];
   const active = observed.tasks.filter(isActive);
 
-  // ECS stops a task whose essential container reports UNHEALTHY and starts a replacement.
-  const unhealthy = active.filter((t) => t.health === "UNHEALTHY");
-  for (const task of unhealthy) {
-    plan.push({
-      type: "StopTask",
-      service,
-      taskId: task.id,
-      cause: "task failed container health checks",
-      failed: true,
-    });
-  }
+  plan.push(...unhealthyStops(service, active));
   const healthyEnough = active.filter((t) => t.health !== "UNHEALTHY");
 
   if (healthyEnough.length > desired.desiredCount) {
@@ -128,6 +118,22 @@ export function reconcile(
       : `${healthyEnough.length} of ${desired.desiredCount} running`;
   for (let i = 0; i < missing; i++) plan.push({ type: "StartTask", service, cause });
   return plan;
+}
+
+/**
+ * ECS stops a task whose essential container reports UNHEALTHY (and starts a replacement):
+ * the stops for the active ones among `tasks`.
+ */
+export function unhealthyStops(service: string, tasks: readonly TaskView[]): Operation[] {
+  return tasks
+    .filter((t) => isActive(t) && t.health === "UNHEALTHY")
+    .map((task) => ({
+      type: "StopTask",
+      service,
+      taskId: task.id,
+      cause: "task failed container health checks",
+      failed: true,
+    }));
 }
 
 /** One line per operation, for logs and golden tests. */

@@ -12,6 +12,7 @@ import {
   type Operation,
   type Plan,
   reconcile,
+  unhealthyStops,
 } from "./reconcile.js";
 import type { Registry } from "./registry.js";
 import type { ServiceTask, TaskFactory } from "./task-state.js";
@@ -224,20 +225,9 @@ export class ServiceController {
     targetHealthy: (taskId: string) => boolean,
   ): Operation[] {
     const service = this.service.name;
-    const plan: Operation[] = [];
-    const remaining: ServiceTask[] = [];
-    for (const task of live) {
-      const active = task.desiredStatus === "RUNNING";
-      if (active && task.health === "UNHEALTHY") {
-        plan.push({
-          type: "StopTask",
-          service,
-          taskId: task.id,
-          cause: "task failed container health checks",
-          failed: true,
-        });
-      } else remaining.push(task);
-    }
+    const plan: Operation[] = unhealthyStops(service, live);
+    const stopping = new Set(plan.map((op) => (op.type === "StopTask" ? op.taskId : "")));
+    const remaining = live.filter((task) => !stopping.has(task.id));
     const byDeployment = new Map<string, RollingTask[]>();
     for (const task of remaining) {
       const id = this.#deployments.deploymentOf(task.id) ?? "";
