@@ -23,6 +23,7 @@ const cases: {
   failures?: number;
   lastFailureAt?: number;
   dependenciesReady?: boolean;
+  maximumPercent?: number;
   plan: string;
 }[] = [
   {
@@ -56,13 +57,23 @@ const cases: {
     ].join("\n"),
   },
   {
-    name: "replaces an unhealthy task",
+    name: "an unhealthy task keeps serving while its replacement starts",
     desiredCount: 2,
     tasks: [task("sick", 1, "UNHEALTHY"), task("fine", 2)],
-    plan: [
-      "StopTask backend-service/sick: task failed container health checks",
-      "StartTask backend-service: 1 of 2 running",
-    ].join("\n"),
+    plan: "StartTask backend-service: 1 of 2 running",
+  },
+  {
+    name: "an unhealthy task stops once its replacement is healthy",
+    desiredCount: 2,
+    tasks: [task("sick", 1, "UNHEALTHY"), task("fine", 2), task("replacement", 3)],
+    plan: "StopTask backend-service/sick: task failed container health checks",
+  },
+  {
+    name: "without room under maximumPercent, unhealthy tasks stop one at a time",
+    desiredCount: 2,
+    maximumPercent: 100,
+    tasks: [task("sick", 1, "UNHEALTHY"), task("sicker", 2, "UNHEALTHY")],
+    plan: "StopTask backend-service/sick: task failed container health checks",
   },
   {
     name: "stopping and stopped tasks do not count",
@@ -113,6 +124,7 @@ describe("reconcile", () => {
           ...base,
           desiredCount: c.desiredCount,
           dependenciesReady: c.dependenciesReady ?? true,
+          ...(c.maximumPercent === undefined ? {} : { maximumPercent: c.maximumPercent }),
         },
         {
           tasks: c.tasks,

@@ -12,6 +12,11 @@ export interface ServiceDesired {
    * dependent service only after its dependencies have stabilised, so tasks wait for that.
    */
   readonly dependenciesReady: boolean;
+  /**
+   * How many tasks may run at once, as a percentage of the desired count: a task failing its
+   * health checks is replaced before it is stopped when this leaves room. @default 200
+   */
+  readonly maximumPercent?: number;
 }
 
 export interface ServiceObserved {
@@ -71,10 +76,11 @@ export function reconcile(
   const plan: Operation[] = [];
   const active = observed.tasks.filter(isActive);
 
-  plan.push(...unhealthyStops(service, active));
+  const unhealthy = active.filter((t) => t.health === "UNHEALTHY");
   const healthyEnough = active.filter((t) => t.health !== "UNHEALTHY");
 
   if (healthyEnough.length > desired.desiredCount) {
+    plan.push(...unhealthyStops(service, unhealthy));
     // Scale in the newest tasks first: the oldest have proven themselves.
     const newestFirst = [...healthyEnough].sort(
       (a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id),
@@ -91,7 +97,24 @@ export function reconcile(
     return plan;
   }
 
-  const missing = desired.desiredCount - healthyEnough.length;
+  // A task failing its health checks keeps serving until a replacement is healthy, when
+  // maximumPercent leaves room to start one first (ECS since 2023); without room, the
+  // unhealthy tasks stop one at a time.
+  const maximum = Math.max(
+    desired.desiredCount,
+    Math.floor((desired.desiredCount * (desired.maximumPercent ?? 200)) / 100),
+  );
+  const ready = healthyEnough.filter(isReady).length;
+  const room = maximum - active.length;
+  if (unhealthy.length > 0) {
+    if (ready >= desired.desiredCount) plan.push(...unhealthyStops(service, unhealthy));
+    else if (room <= 0 && healthyEnough.length < desired.desiredCount) {
+      // No replacement can start and none is on its way: make room, one task at a time.
+      plan.push(...unhealthyStops(service, oldestFirst(unhealthy).slice(0, 1)));
+    }
+  }
+  // Starts fit under the maximum as observed now: a stop frees its room once the task is gone.
+  const missing = Math.min(desired.desiredCount - healthyEnough.length, Math.max(0, room));
   if (missing <= 0) return plan;
   if (!desired.dependenciesReady) {
     plan.push({
@@ -134,6 +157,16 @@ export function unhealthyStops(service: string, tasks: readonly TaskView[]): Ope
       cause: "task failed container health checks",
       failed: true,
     }));
+}
+
+/** Counted healthy: RUNNING and, when it has a health check, HEALTHY. */
+function isReady(task: TaskView): boolean {
+  if (task.ready !== undefined) return task.ready;
+  return task.status === "RUNNING" && task.health !== "UNHEALTHY";
+}
+
+function oldestFirst(tasks: readonly TaskView[]): TaskView[] {
+  return [...tasks].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 }
 
 /** One line per operation, for logs and golden tests. */

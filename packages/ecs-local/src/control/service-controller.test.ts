@@ -133,15 +133,22 @@ describe("a service controller", () => {
     assert.equal(s.tasks.length, 3, "an hour-long task's crash starts a new streak");
   });
 
-  test("an unhealthy task is stopped and replaced", (t) => {
+  test("an unhealthy task keeps serving until its replacement is healthy, then stops", (t) => {
     const s = setup(t, { name: "api", port: 5000, healthCheck: true });
     s.controller.tick(true);
     s.tasks[0]?.run();
     s.tasks[0]?.setHealth("UNHEALTHY");
     s.controller.tick(true);
+    assert.equal(s.tasks.length, 2, "the replacement starts first");
+    assert.equal(s.tasks[0]?.status, "RUNNING", "the unhealthy task still runs");
+    assert.deepEqual(s.endpoints("api"), [s.tasks[0]?.id], "and is still in Cloud Map");
+    s.controller.tick(true);
+    assert.equal(s.tasks[0]?.status, "RUNNING", "until the replacement is healthy");
+    s.tasks[1]?.run();
+    s.controller.tick(true);
     assert.equal(s.tasks[0]?.status, "STOPPED");
     assert.equal(s.tasks[0]?.stoppedReason, "task failed container health checks");
-    assert.equal(s.tasks.length, 2);
+    assert.deepEqual(s.endpoints("api"), [s.tasks[1]?.id]);
   });
 
   test("scale in stops the newest tasks first", (t) => {

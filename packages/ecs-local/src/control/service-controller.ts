@@ -173,7 +173,12 @@ export class ServiceController {
     const plan = rolling
       ? this.#rollingPlan(live, dependenciesReady, targetHealthy)
       : reconcile(
-          { service: this.service.name, desiredCount: this.#primaryDesired(), dependenciesReady },
+          {
+            service: this.service.name,
+            desiredCount: this.#primaryDesired(),
+            dependenciesReady,
+            maximumPercent: this.service.deployment.maximumPercent,
+          },
           {
             tasks: live,
             consecutiveFailures: this.#consecutiveFailures,

@@ -27,6 +27,11 @@ export interface TaskView {
   readonly createdAt: number;
   /** Set once the control plane has decided to stop the task. */
   readonly desiredStatus: "RUNNING" | "STOPPED";
+  /**
+   * Whether it counts as healthy: RUNNING and, with a health check, HEALTHY. Without it,
+   * RUNNING and not UNHEALTHY.
+   */
+  readonly ready?: boolean;
 }
 
 /** Tasks that count towards a service's running count: not on their way out. */
