@@ -180,7 +180,16 @@ export class ServiceController {
             maximumPercent: this.service.deployment.maximumPercent,
           },
           {
-            tasks: live,
+            // Healthy, for ECS, includes the load balancer's verdict (§3.1).
+            tasks: live.map((t) => ({
+              id: t.id,
+              service: t.service,
+              status: t.status,
+              health: t.health,
+              createdAt: t.createdAt,
+              desiredStatus: t.desiredStatus,
+              ready: t.ready && targetHealthy(t.id),
+            })),
             consecutiveFailures: this.#consecutiveFailures,
             lastFailureAt: this.#lastFailureAt,
             now: this.#now(),
