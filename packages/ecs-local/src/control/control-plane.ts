@@ -51,8 +51,6 @@ export interface ControlPlaneOptions {
 }
 
 const LOG_HISTORY = 500;
-/** How often the agents' counters are read for the metrics. */
-const AGENT_READ_MS = 1_000;
 
 /**
  * The running control plane: one controller per service, the Cloud Map registry, the ALB
@@ -70,7 +68,6 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
   readonly #logFollowers = new Set<{ service?: string; onLine: (line: string) => void }>();
   readonly #recorder: TrafficRecorder;
   #timer?: NodeJS.Timeout;
-  #agentsTimer?: NodeJS.Timeout;
   #tickQueued = false;
   /** The latest push of Cloud Map's endpoints to every agent. */
   #endpointsPushed: Promise<void> = Promise.resolve();
@@ -135,6 +132,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
             securityGroups,
             onServiceConnectRequest: (request) =>
               this.#recorder.serviceConnect(service.name, request, this.#now()),
+            onAgentStats: (rows) => this.#recorder.agentStats(init.id, service, rows, this.#now()),
           };
           return options.createTask(runInit);
         },
@@ -200,9 +198,6 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
   async start(): Promise<void> {
     await Promise.all(this.listeners.map((l) => l.start()));
     this.#timer = setInterval(() => this.#tick(), this.#options.tickMs ?? 200);
-    // Service Connect's counts come from the agents' own counters, once a second.
-    this.#agentsTimer = setInterval(() => void this.#readAgents(), AGENT_READ_MS);
-    this.#agentsTimer.unref();
     this.scaling.start();
     this.#tick();
   }
@@ -416,21 +411,6 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
 
   readonly #now = (): number => (this.#options.now ?? Date.now)();
 
-  /** Reads every RUNNING task's agent counters into the metrics. */
-  async #readAgents(): Promise<void> {
-    await Promise.all(
-      this.controllers.flatMap((controller) =>
-        controller
-          .liveTasks()
-          .filter((task) => task.status === "RUNNING" && task.agentStats)
-          .map(async (task) => {
-            const rows = (await task.agentStats?.()) ?? [];
-            this.#recorder.agentStats(task.id, controller.service, rows, this.#now());
-          }),
-      ),
-    );
-  }
-
   scale(service: string, desiredCount: number): ServiceStatus {
     if (!Number.isInteger(desiredCount) || desiredCount < 0) {
       throw new UsageError(`desired count ${desiredCount} must be a whole number of 0 or more.`);
@@ -487,7 +467,6 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
       this.#shutdownReason = reason;
       this.#options.onEvent(`stopping (${reason}): draining tasks`);
       clearInterval(this.#timer);
-      clearInterval(this.#agentsTimer);
       this.scaling.close();
       const order = startOrder(this.controllers).reverse();
       for (const controller of order) await controller.stopAll(reason);

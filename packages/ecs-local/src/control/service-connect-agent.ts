@@ -46,11 +46,11 @@ import { findTool } from "../sandbox/host-tools.js";
 import { TASK_METADATA_ADDRESS, TASK_METADATA_PORT } from "../sandbox/task-addresses.js";
 import type { TaskSandbox } from "../sandbox/task-sandbox.js";
 
-/** How often the agent's counters are read for the debug log. */
-const STATS_WATCH_MS = 2_000;
-
-/** How often an agent with blocked discovery names is asked whether the app tried one. */
-const BLOCKED_WATCH_MS = 500;
+/**
+ * How often the agent's counters are read: one reading serves the metrics, the debug log of
+ * retries and ejections, and the check for calls to blocked names.
+ */
+const STATS_READ_MS = 1_000;
 
 /** How long an agent may take from spawn to answering its runtime API. */
 const START_TIMEOUT_MS = 15_000;
@@ -75,6 +75,8 @@ export interface AgentStartOptions {
   readonly onBlockedAttempt?: (discoveryName: string) => void;
   /** Each HTTP request the task's app sent through Service Connect, once it has its answer. */
   readonly onRequest?: (request: ServiceConnectRequest) => void;
+  /** Each reading of the agent's counters (`show stat`), once a second, for the metrics. */
+  readonly onStats?: (rows: readonly StatRow[]) => void;
 }
 
 export class ServiceConnectAgent {
@@ -84,7 +86,6 @@ export class ServiceConnectAgent {
   readonly #logger: Logger;
   #servers: AgentServers;
   #watch?: NodeJS.Timeout;
-  #blockedWatch?: NodeJS.Timeout;
   #lastStats: readonly StatRow[] = [];
   #sync: Promise<void> = Promise.resolve();
   #stopping?: Promise<void>;
@@ -96,38 +97,42 @@ export class ServiceConnectAgent {
     this.#sandbox = options.sandbox;
     this.#logger = options.logger;
     this.#servers = serversOf(options.config, options.endpoints);
-    if (this.#logger.isLevelEnabled("debug") && options.config.egress.length > 0) {
-      this.#watch = setInterval(() => void this.#logChanges(), STATS_WATCH_MS);
-      this.#watch.unref();
-    }
     if (options.onRequest && options.config.egress.some((e) => e.protocol === "http")) {
       this.#followRequests(options.onRequest);
     }
-    const { onBlockedAttempt } = options;
-    const blocked = [...(options.config.blocked?.ports.keys() ?? [])];
-    if (onBlockedAttempt && blocked.length > 0) {
-      const untold = new Set(blocked);
-      this.#blockedWatch = setInterval(
-        () => void this.#tellAttempts(untold, onBlockedAttempt),
-        BLOCKED_WATCH_MS,
-      );
-      this.#blockedWatch.unref();
+    const untold = new Set(
+      options.onBlockedAttempt ? (options.config.blocked?.ports.keys() ?? []) : [],
+    );
+    const debug = this.#logger.isLevelEnabled("debug") && options.config.egress.length > 0;
+    if (options.onStats || debug || untold.size > 0) {
+      this.#watch = setInterval(() => void this.#read(options, debug, untold), STATS_READ_MS);
+      this.#watch.unref();
     }
+  }
+
+  /** One reading of the counters, for everyone who wants it. */
+  async #read(options: AgentStartOptions, debug: boolean, untold: Set<string>): Promise<void> {
+    const rows = await this.stats().catch(() => undefined);
+    if (!rows) return;
+    options.onStats?.(rows);
+    if (debug) this.#logChanges(rows);
+    if (options.onBlockedAttempt) this.#tellAttempts(rows, untold, options.onBlockedAttempt);
   }
 
   /**
    * Tells of each blocked discovery name whose backend has had a session (the app connected
-   * to its alias), once; stops watching when every one has been told.
+   * to its alias), once.
    */
-  async #tellAttempts(untold: Set<string>, tell: (discoveryName: string) => void): Promise<void> {
-    const rows = await this.stats().catch(() => undefined);
-    if (!rows) return;
+  #tellAttempts(
+    rows: readonly StatRow[],
+    untold: Set<string>,
+    tell: (discoveryName: string) => void,
+  ): void {
     for (const name of untold) {
       if (counter(serverRow(rows, backendName(name), "BACKEND"), "stot") === 0) continue;
       untold.delete(name);
       tell(name);
     }
-    if (untold.size === 0) clearInterval(this.#blockedWatch);
   }
 
   /**
@@ -150,9 +155,7 @@ export class ServiceConnectAgent {
   }
 
   /** Retries and ejections since the last reading, at debug level (`ECS_LOCAL_LOG_LEVEL`). */
-  async #logChanges(): Promise<void> {
-    const rows = await this.stats().catch(() => undefined);
-    if (!rows) return;
+  #logChanges(rows: readonly StatRow[]): void {
     for (const change of statChanges(this.#lastStats, rows)) {
       this.#logger.debug(change, `Service Connect agent: ${change.kind}`);
     }
@@ -262,7 +265,6 @@ export class ServiceConnectAgent {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearInterval(this.#watch);
-      clearInterval(this.#blockedWatch);
       // An open runtime-API session would hold a soft-stopping haproxy until its hard stop.
       this.#requests?.close();
       const child = this.#process;

@@ -92,6 +92,8 @@ export interface TaskRunInit extends TaskInit {
   readonly securityGroups?: SecurityGroupGate;
   /** Each HTTP request the task's app sends through Service Connect, for the metrics. */
   readonly onServiceConnectRequest?: (request: ServiceConnectRequest) => void;
+  /** Each reading of the task's agent counters, once a second, for the metrics. */
+  readonly onAgentStats?: (rows: readonly StatRow[]) => void;
 }
 
 /** The factory of real tasks: namespaces, a Service Connect agent, the containers' processes. */
@@ -250,6 +252,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       ...(this.#init.onServiceConnectRequest
         ? { onRequest: this.#init.onServiceConnectRequest }
         : {}),
+      ...(this.#init.onAgentStats ? { onStats: this.#init.onAgentStats } : {}),
       takenPorts: taskDefinition.containers.flatMap((c) =>
         c.portMappings.map((p) => p.containerPort),
       ),
@@ -277,10 +280,6 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   }
 
   /** Makes the agent's endpoints those of Cloud Map now. */
-  async agentStats(): Promise<readonly StatRow[]> {
-    return (await this.#agent?.stats().catch(() => [])) ?? [];
-  }
-
   async syncEndpoints(endpoints: EndpointMap): Promise<void> {
     await this.#agent?.syncEndpoints(endpoints);
   }

@@ -1,5 +1,4 @@
 import type { Service, TaskDefinition } from "../model/types.js";
-import type { StatRow } from "../proxy/agent-stats.js";
 import type { EndpointMap } from "./registry.js";
 
 /**
@@ -72,11 +71,6 @@ export interface ServiceTask extends TaskView {
    * once the agent has them.
    */
   syncEndpoints(endpoints: EndpointMap): Promise<void>;
-  /**
-   * Its Service Connect agent's counters now (`show stat`): what the metrics count, read
-   * once a second, so the data path does no work per request for them. Empty without one.
-   */
-  agentStats?(): Promise<readonly StatRow[]>;
   /** Runs the task to RUNNING; a failure stops it with a reason, it never rejects. */
   start(): Promise<void>;
   /** Stops it in ECS's order. Single-flight; resolves once STOPPED. */
