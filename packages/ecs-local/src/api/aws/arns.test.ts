@@ -4,7 +4,6 @@ import { taskArn as metadataTaskArn } from "../../control/task-documents.js";
 import { service } from "../../control/testing/model-builders.js";
 import {
   cloudMapServiceId,
-  deploymentId,
   loadBalancerDimension,
   namespaceId,
   scalableTargetArn,
@@ -20,7 +19,6 @@ test("IDs have AWS's formats and are the same for the same thing", () => {
   const cases: [string, RegExp][] = [
     [namespaceId("Stack", "local"), /^ns-[a-z2-7]{16}$/],
     [cloudMapServiceId("Stack", "local", "backend"), /^srv-[a-z2-7]{16}$/],
-    [deploymentId("Stack", "Backend"), /^ecs-svc\/\d{19}$/],
     [stableUuid("x"), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/],
     [
       targetGroupDimension("Stack", {
@@ -44,7 +42,6 @@ test("IDs have AWS's formats and are the same for the same thing", () => {
     cloudMapServiceId("Stack", "local", "a"),
     cloudMapServiceId("Stack", "local", "b"),
   );
-  assert.notEqual(deploymentId("Stack", "A"), deploymentId("Stack", "B"));
 });
 
 test("a task's ARN is the one its metadata endpoint shows", () => {

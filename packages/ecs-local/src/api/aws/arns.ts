@@ -41,12 +41,6 @@ export function taskArn(account: Account, clusterName: string, taskId: string): 
   return `arn:aws:ecs:${account.region}:${account.accountId}:task/${clusterName}/${taskId}`;
 }
 
-/** `ecs-svc/` and 19 digits, ECS's format for a deployment; one per service for the run. */
-export function deploymentId(stackName: string, serviceLogicalId: string): string {
-  const n = digest(`${stackName}/${serviceLogicalId}/deployment`).readBigUInt64BE(0);
-  return `ecs-svc/${(n % 9_000_000_000_000_000_000n) + 1_000_000_000_000_000_000n}`;
-}
-
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
 function base32(seed: string, length: number): string {

@@ -16,7 +16,7 @@ export interface TaskState {
   readonly status: TaskStatus;
   readonly desiredStatus: "RUNNING" | "STOPPED";
   /** The deployment that started it (`startedBy`). */
-  readonly deploymentId?: string;
+  readonly deploymentId: string;
   /** The task's health: its essential containers' checks together. */
   readonly health: HealthStatus;
   /** Wall-clock milliseconds. */
@@ -38,10 +38,8 @@ export interface ServiceState {
   readonly tasks: readonly TaskState[];
   /** The scheduler's events, oldest first. */
   readonly events: readonly ServiceEvent[];
-  /** The desired count running, healthy and in service (CloudFormation's "stable"). */
-  readonly steady: boolean;
-  /** The deployments ECS lists (PRIMARY first); without them, one PRIMARY is derived. */
-  readonly deployments?: readonly Deployment[];
+  /** The deployments ECS lists, PRIMARY first. */
+  readonly deployments: readonly Deployment[];
 }
 
 /** A metric statistic CloudWatch computes. */

@@ -29,7 +29,8 @@ export function controlPlaneSource(plane: ControlPlane, model: Model): AwsApiSou
           desiredCount: c.desiredCount,
           tasks: [...c.tasks.values()].map((t) => ({
             id: t.id,
-            ...(c.deploymentOf(t.id) === undefined ? {} : { deploymentId: c.deploymentOf(t.id) }),
+            // Every task the controller still lists has its deployment.
+            deploymentId: c.deploymentOf(t.id) ?? "",
             status: t.status,
             desiredStatus: t.desiredStatus,
             health: t.health,
@@ -41,7 +42,6 @@ export function controlPlaneSource(plane: ControlPlane, model: Model): AwsApiSou
             stoppedByUser: stoppedByUser.has(t.id),
           })),
           events: [...c.serviceEvents],
-          steady: c.steady(targetHealthy),
           deployments: c.deployments(),
         }),
       ),

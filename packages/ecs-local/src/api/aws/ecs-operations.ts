@@ -5,7 +5,7 @@
  * tasks are named by name, ID or ARN; `cluster` defaults to `default`, as on AWS.
  */
 import { AwsApiError } from "../../errors.js";
-import { clusterArn, deploymentId, serviceArn, taskArn, taskDefinitionArn } from "./arns.js";
+import { clusterArn, serviceArn, taskArn, taskDefinitionArn } from "./arns.js";
 import type { AwsApiSource, ServiceState, TaskState } from "./aws-source.js";
 import {
   clusterShape,
@@ -155,13 +155,9 @@ const listTasks: Operation = (source, input) => {
   const familyName = family === undefined ? undefined : lastPart(family).split(":")[0];
   const arns = services
     .filter((s) => fargate && (familyName === undefined || s.taskDefinition.family === familyName))
-    .filter(
-      (s) =>
-        startedBy === undefined ||
-        deploymentId(source.model.stackName, s.service.origin.logicalId) === startedBy,
-    )
     // No task ever has desiredStatus PENDING, so asking for it lists nothing, as on AWS.
     .flatMap((s) => s.tasks.filter((t) => t.desiredStatus === desired))
+    .filter((t) => startedBy === undefined || t.deploymentId === startedBy)
     .sort((a, b) => a.createdAt - b.createdAt)
     .map((t) => taskArn(source.model, cluster, t.id));
   const page = paginate(arns, {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Deployment } from "../../control/deployment/deployment-types.js";
 import { model, targetGroup } from "../../control/testing/model-builders.js";
 import type { ServiceState, TaskState } from "./aws-source.js";
 import {
@@ -18,9 +19,28 @@ const [apiService] = m.services;
 const [apiDefinition] = m.taskDefinitions;
 assert.ok(apiService && apiDefinition);
 
+const DEPLOYMENT_ID = "ecs-svc/1234567890123456789";
+
+function deployment(overrides: Partial<Deployment> = {}): Deployment {
+  return {
+    id: DEPLOYMENT_ID,
+    status: "PRIMARY",
+    taskDefinitionRevision: 1,
+    taskDefinitionKey: "1",
+    desiredCount: 1,
+    rolloutState: "COMPLETED",
+    rolloutStateReason: `ECS deployment ${DEPLOYMENT_ID} completed.`,
+    failedTasks: 0,
+    createdAt: 1_700_000_000_000,
+    updatedAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
 function task(overrides: Partial<TaskState>): TaskState {
   return {
     id: "a".repeat(32),
+    deploymentId: DEPLOYMENT_ID,
     status: "RUNNING",
     desiredStatus: "RUNNING",
     health: "HEALTHY",
@@ -40,7 +60,7 @@ function state(tasks: TaskState[], overrides: Partial<ServiceState> = {}): Servi
     desiredCount: 1,
     tasks,
     events: [],
-    steady: true,
+    deployments: [deployment()],
     ...overrides,
   };
 }
@@ -134,7 +154,7 @@ test("a service: counts of RUNNING and pending tasks, one deployment, events new
       ],
       {
         desiredCount: 2,
-        steady: false,
+        deployments: [deployment({ rolloutState: "IN_PROGRESS", failedTasks: 1 })],
         events: [
           { at: 1_700_000_003_000, message: "(service api) has started 1 tasks: (task 1)." },
           { at: 1_700_000_004_000, message: "(service api) has reached a steady state." },

@@ -16,7 +16,6 @@ import {
   cloudMapServiceArn,
   cloudMapServiceId,
   clusterArn,
-  deploymentId,
   namespaceArn,
   namespaceId,
   serviceArn,
@@ -89,42 +88,13 @@ export function clusterShape(
   };
 }
 
-/**
- * The service's deployments. A state without them (a unit test's) gets one PRIMARY derived
- * from its tasks, complete once the service is steady.
- */
-function deploymentShapes(ctx: EcsContext, state: ServiceState): Record<string, unknown>[] {
-  const { service } = state;
-  if (!state.deployments || state.deployments.length === 0) {
-    const id = deploymentId(ctx.model.stackName, service.origin.logicalId);
-    const updatedAt = state.events.at(-1)?.at ?? ctx.startedAt;
-    return [
-      deploymentShape(ctx, state, {
-        id,
-        status: "PRIMARY",
-        taskDefinitionRevision: 1,
-        taskDefinitionKey: "1",
-        desiredCount: state.desiredCount,
-        rolloutState: state.steady ? "COMPLETED" : "IN_PROGRESS",
-        rolloutStateReason: state.steady
-          ? `ECS deployment ${id} completed.`
-          : `ECS deployment ${id} in progress.`,
-        failedTasks: state.tasks.filter((t) => t.failed).length,
-        createdAt: ctx.startedAt,
-        updatedAt,
-      }),
-    ];
-  }
-  return state.deployments.map((d) => deploymentShape(ctx, state, d));
-}
-
 function deploymentShape(
   ctx: EcsContext,
   state: ServiceState,
   deployment: Deployment,
 ): Record<string, unknown> {
   const { service } = state;
-  const mine = (t: TaskState) => t.deploymentId === undefined || t.deploymentId === deployment.id;
+  const mine = (t: TaskState) => t.deploymentId === deployment.id;
   const live = state.tasks.filter((t) => t.desiredStatus === "RUNNING" && mine(t));
   const connect = service.serviceConnect;
   return {
@@ -218,7 +188,7 @@ export function serviceShape(ctx: EcsContext, state: ServiceState): Record<strin
     taskDefinition: taskDefinitionArn(
       ctx.model,
       state.taskDefinition.family,
-      state.deployments?.[0]?.taskDefinitionRevision,
+      state.deployments[0]?.taskDefinitionRevision,
     ),
     deploymentConfiguration: {
       deploymentCircuitBreaker: {
@@ -228,7 +198,7 @@ export function serviceShape(ctx: EcsContext, state: ServiceState): Record<strin
       maximumPercent: service.deployment.maximumPercent,
       minimumHealthyPercent: service.deployment.minimumHealthyPercent,
     },
-    deployments: deploymentShapes(ctx, state),
+    deployments: state.deployments.map((d) => deploymentShape(ctx, state, d)),
     events: state.events
       .map((event) => ({
         id: stableUuid(`${arn}/event/${event.at}/${event.message}`),
@@ -281,10 +251,10 @@ export function taskShape(
     taskDefinitionArn: taskDefinitionArn(
       ctx.model,
       taskDefinition.family,
-      state.deployments?.find((d) => d.id === task.deploymentId)?.taskDefinitionRevision,
+      state.deployments.find((d) => d.id === task.deploymentId)?.taskDefinitionRevision,
     ),
     group: `service:${service.name}`,
-    startedBy: task.deploymentId ?? deploymentId(ctx.model.stackName, service.origin.logicalId),
+    startedBy: task.deploymentId,
     lastStatus: task.status,
     desiredStatus: task.desiredStatus,
     healthStatus: task.health,

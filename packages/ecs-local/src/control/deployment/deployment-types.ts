@@ -36,8 +36,7 @@ const NINETEEN_DIGITS = 1_000_000_000_000_000_000n;
 
 /**
  * A deployment ID from a seed, e.g. `randomBytes(8).readBigUInt64BE()`: the same seed, the
- * same ID. Always 19 digits with no leading zero, as ECS's are (the mapping `api/aws/arns.ts`
- * uses for the run's first deployment).
+ * same ID. Always 19 digits with no leading zero, as ECS's are.
  */
 export function deploymentIdFromSeed(seed: bigint): string {
   const span = 9n * NINETEEN_DIGITS;
