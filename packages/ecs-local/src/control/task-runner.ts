@@ -586,7 +586,6 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
 function outlierConfig(clock: Clock): OutlierConfig {
   return {
     consecutive5xx: SERVICE_CONNECT_DEFAULTS.consecutive5xx,
-    intervalMs: clock.scaled(SERVICE_CONNECT_DEFAULTS.outlierIntervalMs, 250),
     ejectionMs: clock.scaled(SERVICE_CONNECT_DEFAULTS.baseEjectionMs, 500),
   };
 }

@@ -40,7 +40,7 @@ const config: AgentConfig = {
   metadataSocket: "/run/f1/metadata.sock",
   adminSocket: "/run/f1/agent.sock",
   drainMs: 20_000,
-  outlier: { consecutive5xx: 5, intervalMs: 1_000, ejectionMs: 3_000 },
+  outlier: { consecutive5xx: 5, ejectionMs: 3_000 },
 };
 const endpoints = new Map([
   [
@@ -105,7 +105,7 @@ test("a failed attempt is retried twice, elsewhere; an endpoint failing in a row
   );
   assert.match(
     http,
-    /server task-b1 unix@\S+ check inter 1000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down/,
+    /server task-b1 unix@\S+ check inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down/,
   );
   const tcp = section(text, "backend sc-cache");
   assert.match(tcp, /retries 2\n {4}option redispatch 1/);
@@ -139,9 +139,9 @@ test("a server added at run time gets the line the configuration would give it",
   assert.ok(backend && cache);
   // biome-ignore format: one case to a line
   const cases: [AgentConfig, typeof backend, string][] = [
-    [config, backend, "unix@../b3/api.sock check inter 1000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down"],
-    [config, cache, "unix@../b3/api.sock check inter 1000ms downinter 3000ms rise 1 fall 2 observe layer4 error-limit 5 on-error mark-down"],
-    [blocked, backend, "unix@../b3/api.sock check inter 1000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down"],
+    [config, backend, "unix@../b3/api.sock check inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down"],
+    [config, cache, "unix@../b3/api.sock check inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer4 error-limit 5 on-error mark-down"],
+    [blocked, backend, "unix@../b3/api.sock check inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down"],
     [blocked, cache, "127.254.0.1:6379"],
   ];
   for (const [agent, egress, line] of cases) {

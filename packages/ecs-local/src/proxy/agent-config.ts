@@ -48,7 +48,6 @@ export interface EgressConfig {
 /** Outlier ejection, in the run's time (scaled). */
 export interface OutlierConfig {
   readonly consecutive5xx: number;
-  readonly intervalMs: number;
   readonly ejectionMs: number;
 }
 
@@ -211,16 +210,18 @@ function egressSection(egress: EgressConfig, port: number): string[] {
  * What every endpoint of an alias is added with, in the configuration and at run time alike
  * (haproxy's dynamic servers do not inherit `default-server`). Passive outlier ejection is
  * `observe` + `error-limit` + `on-error mark-down`: that many errors in a row take the server out,
- * as Envoy's consecutive 5xx does; haproxy only observes servers it also checks, so each one
- * gets a connection check at Envoy's interval, and at the ejection time once it is out: the
- * first check that passes then puts it back, as the end of Envoy's ejection does.
+ * as Envoy's consecutive 5xx does. haproxy observes only servers it also checks, but Envoy has
+ * no active checks, and each check is a connection the app sees opened and cut: so a healthy
+ * server is checked once when added and then once a day (`inter 1d`), and an ejected one at the
+ * ejection time (`on-error mark-down` switches to `fastinter`): the first check that passes puts
+ * it back, as the end of Envoy's ejection does.
  */
 export function serverOptions(
   egress: Pick<EgressConfig, "protocol">,
   outlier: OutlierConfig,
 ): string {
   return [
-    `check inter ${duration(outlier.intervalMs)} downinter ${duration(outlier.ejectionMs)}`,
+    `check inter 1d fastinter ${duration(outlier.ejectionMs)} downinter ${duration(outlier.ejectionMs)}`,
     "rise 1 fall 2",
     `observe ${egress.protocol === "http" ? "layer7" : "layer4"}`,
     `error-limit ${outlier.consecutive5xx} on-error mark-down`,

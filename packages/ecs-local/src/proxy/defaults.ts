@@ -20,9 +20,7 @@ export const SERVICE_CONNECT_DEFAULTS = {
    * many times in a row is taken out of the rotation…
    */
   consecutive5xx: 5,
-  /** …checked again at this interval while in rotation (Envoy's `interval`, 10 s)… */
-  outlierIntervalMs: 10_000,
-  /** …and after this long out of it (Envoy's `base_ejection_time`, 30 s). */
+  /** …for this long (Envoy's `base_ejection_time`, 30 s). */
   baseEjectionMs: 30_000,
   /** ECS gives the Service Connect agent 20 s to drain on task stop. */
   drainMs: 20_000,
