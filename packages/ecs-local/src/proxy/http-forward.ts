@@ -21,8 +21,17 @@ export interface ForwardOptions {
 }
 
 export type ForwardOutcome =
-  /** The upstream answered and the response was relayed (`complete` false if cut off midway). */
-  | { readonly type: "response"; readonly statusCode: number; readonly complete: boolean }
+  /**
+   * The upstream answered and the response was relayed (`complete` false if cut off midway);
+   * `headersMs`: from sending the request to the response's headers (an ALB's
+   * TargetResponseTime), not to the end of its body.
+   */
+  | {
+      readonly type: "response";
+      readonly statusCode: number;
+      readonly complete: boolean;
+      readonly headersMs: number;
+    }
   /** No connection to the upstream; nothing was sent to the client. */
   | { readonly type: "connect-failed"; readonly error: Error }
   /** The connection broke before response headers; nothing was sent to the client. */
@@ -68,6 +77,8 @@ export function forwardHttp(
   options: ForwardOptions,
 ): Promise<ForwardOutcome> {
   return new Promise((resolve) => {
+    const started = performance.now();
+    let headersMs: number | undefined;
     let settled = false;
     const finish = (outcome: ForwardOutcome): void => {
       if (settled) return;
@@ -101,18 +112,26 @@ export function forwardHttp(
     upstream.on("error", (error) => {
       if (res.headersSent) {
         res.destroy(error);
-        finish({ type: "response", statusCode: res.statusCode, complete: false });
+        finish({
+          type: "response",
+          statusCode: res.statusCode,
+          complete: false,
+          headersMs: headersMs ?? performance.now() - started,
+        });
       } else {
         finish(connected ? { type: "upstream-failed", error } : { type: "connect-failed", error });
       }
     });
     upstream.on("response", (upRes) => {
+      const atHeaders = performance.now() - started;
+      headersMs = atHeaders;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, endToEndHeaders(upRes.headers));
       pipeline(upRes, res, (err) => {
         finish({
           type: "response",
           statusCode: upRes.statusCode ?? 502,
           complete: err === undefined || err === null,
+          headersMs: atHeaders,
         });
       });
     });

@@ -19,7 +19,11 @@ import type {
   TargetGroup,
 } from "../model/types.js";
 import { hostPortFor, pickTargetGroup } from "./listener-rules.js";
-import { LoadBalancerListener, type TargetRegistration } from "./load-balancer.js";
+import {
+  type LoadBalancerExchange,
+  LoadBalancerListener,
+  type TargetRegistration,
+} from "./load-balancer.js";
 
 const origin = { logicalId: "L", constructPath: "Stack/Alb/Listener" };
 
@@ -99,14 +103,22 @@ describe("routing", () => {
     const server = createHttpServer((req, res) => {
       if (req.url === "/") res.writeHead(healthy() ? 200 : 500).end(id);
       else if (req.url?.startsWith("/slow")) setTimeout(() => res.end(id), 400);
-      else res.end(id);
+      else if (req.url === "/streams") {
+        // Headers at once, the body 400 ms later.
+        res.writeHead(200).flushHeaders();
+        setTimeout(() => res.end(id), 400);
+      } else res.end(id);
     });
     await new Promise<void>((resolve) => server.listen(socketPath, resolve));
     t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
     return { taskId: id, socketPath };
   }
 
-  async function alb(t: TestContext, targets: () => readonly TargetRegistration[]) {
+  async function alb(
+    t: TestContext,
+    targets: () => readonly TargetRegistration[],
+    onExchange?: (targetGroupId: string, exchange: LoadBalancerExchange) => void,
+  ) {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as { port: number };
@@ -134,6 +146,7 @@ describe("routing", () => {
       hostPort: port,
       clock: clock(1),
       logger: pino({ level: "silent" }),
+      ...(onExchange ? { onExchange } : {}),
     });
     await listener.start();
     t.after(() => listener.close());
@@ -167,6 +180,25 @@ describe("routing", () => {
     await until("b unhealthy", () => !listener.targetHealthy("b"));
     const after = await Promise.all([1, 2, 3, 4].map(() => get().then((r) => r.body)));
     assert.deepEqual(after, ["a", "a", "a", "a"]);
+  });
+
+  test("TargetResponseTime runs to the response's headers, not to the end of its body", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "ecs-local-alb-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const a = await target(t, dir, "a", () => true);
+    const exchanges: LoadBalancerExchange[] = [];
+    const { listener, get } = await alb(
+      t,
+      () => [a],
+      (_, exchange) => exchanges.push(exchange),
+    );
+    await until("a healthy", () => listener.targetHealthy("a"));
+    const started = performance.now();
+    assert.deepEqual(await get("/streams"), { status: 200, body: "a" });
+    assert.ok(performance.now() - started >= 400, "the body came 400 ms after the headers");
+    const [exchange] = exchanges;
+    assert.ok(exchange && exchange.latencyMs !== null);
+    assert.ok(exchange.latencyMs < 200, `TargetResponseTime ${exchange.latencyMs} ms`);
   });
 
   test("fails open: with no healthy target, the unhealthy ones still get traffic", async (t) => {

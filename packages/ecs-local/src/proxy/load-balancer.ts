@@ -32,6 +32,7 @@ import { UpstreamPool } from "./upstream-pool.js";
 /** One request as the load balancer's metrics count it. */
 export interface LoadBalancerExchange {
   readonly status: number;
+  /** TargetResponseTime: from the request sent to the target to its response's headers. */
   readonly latencyMs: number | null;
   readonly fromTarget: boolean;
 }
@@ -346,7 +347,6 @@ export class LoadBalancerListener {
       return;
     }
     this.#forwarding(target.socketPath, 1);
-    const started = performance.now();
     const outcome = await forwardHttp(
       req,
       res,
@@ -360,9 +360,12 @@ export class LoadBalancerListener {
         },
       },
     ).finally(() => this.#forwarding(target.socketPath, -1));
-    const latencyMs = performance.now() - started;
     if (outcome.type === "response") {
-      this.#onExchange(groupId, { status: outcome.statusCode, latencyMs, fromTarget: true });
+      this.#onExchange(groupId, {
+        status: outcome.statusCode,
+        latencyMs: outcome.headersMs,
+        fromTarget: true,
+      });
     } else if (outcome.type === "connect-failed" || outcome.type === "upstream-failed") {
       this.#log.warn({ taskId: target.taskId, err: outcome.error.message }, "target failed");
       sendProxyError(res, 502, "502 Bad Gateway");
