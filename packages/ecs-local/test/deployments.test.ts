@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { RunEvent, RunStatus, ServiceStatus } from "../src/api/control-plane-view.js";
+import { dockerIdOf } from "../src/control/task-documents.js";
 import { cli, freePort, get, UpProcess, waitUntil } from "./support/ecs-local-run.js";
 import { failed, type LoadResult, load } from "./support/load.js";
 
@@ -154,5 +155,18 @@ describe("deployments under load lose no request", { timeout: 600_000 }, () => {
       "every task replaced",
     );
     assert.equal(settled.deployments[0]?.taskDefinitionRevision, 2);
+    // What a new task reads from its own metadata endpoint says the same.
+    const [task] = settled.tasks.filter((t) => t.lastStatus === "RUNNING");
+    assert.ok(task);
+    const own = await cli(stateDir, [
+      "exec",
+      task.id,
+      "--",
+      "curl",
+      "-sf",
+      `http://169.254.170.2/v4/${dockerIdOf(task.id, "api")}/task`,
+    ]);
+    assert.equal(own.code, 0, own.stderr);
+    assert.equal(JSON.parse(own.stdout).Revision, "2");
   });
 });

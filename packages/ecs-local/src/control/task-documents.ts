@@ -19,6 +19,7 @@ export interface TaskSnapshot {
   readonly id: string;
   readonly service: Service;
   readonly taskDefinition: TaskDefinition;
+  readonly taskDefinitionRevision: number;
   readonly region: string;
   readonly accountId: string;
   readonly status: TaskStatus;
@@ -71,7 +72,7 @@ export function taskDocument(task: TaskSnapshot): Record<string, unknown> {
     Cluster: task.service.clusterName,
     TaskARN: taskArn(task),
     Family: taskDefinition.family,
-    Revision: "1",
+    Revision: String(task.taskDefinitionRevision),
     ServiceName: task.service.name,
     DesiredStatus: task.desiredStatus,
     KnownStatus: task.status,

@@ -98,6 +98,7 @@ function startTask(
     id: randomUUID().replaceAll("-", ""),
     service: service({ name: td.family }),
     taskDefinition: td,
+    taskDefinitionRevision: 1,
     onChange: () => {},
     onLog: () => {},
     endpoints: () => new Map(),

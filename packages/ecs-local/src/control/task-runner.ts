@@ -518,6 +518,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       id: this.id,
       service: this.#init.service,
       taskDefinition: this.#init.taskDefinition,
+      taskDefinitionRevision: this.#init.taskDefinitionRevision,
       region: this.#ctx.region,
       accountId: this.#ctx.accountId,
       status: this.status,

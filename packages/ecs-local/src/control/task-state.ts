@@ -82,6 +82,8 @@ export interface TaskInit {
   readonly id: string;
   readonly service: Service;
   readonly taskDefinition: TaskDefinition;
+  /** Which revision of its family `taskDefinition` is (1 is the template's). */
+  readonly taskDefinitionRevision: number;
   /** Called whenever status or health changes, so the service can react at once. */
   readonly onChange: (task: ServiceTask) => void;
   /** Called with each output line of a container, already prefixed. */

@@ -18,6 +18,7 @@ test("CPU units come from the CPU counter's growth; memory in whole MiB", (t) =>
     id: "t1",
     service: service(spec),
     taskDefinition: definition,
+    taskDefinitionRevision: 1,
     onChange: () => {},
     onLog: () => {},
     endpoints: () => new Map(),
