@@ -428,6 +428,13 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
     return this.#serviceStatus(controller);
   }
 
+  deployRevision(service: string, revision: number): ServiceStatus {
+    const controller = this.findService(service);
+    controller.deployRevision(revision);
+    this.#tick();
+    return this.#serviceStatus(controller);
+  }
+
   execTarget(taskOrService: string): { taskId: string; holderPid: number } {
     const live = this.controllers.flatMap((c) => c.liveTasks());
     const byTask = live.filter((t) => t.id.startsWith(taskOrService));

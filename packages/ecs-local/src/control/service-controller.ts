@@ -4,7 +4,7 @@ import type { Service, TaskDefinition } from "../model/types.js";
 import type { Deployment } from "./deployment/deployment-types.js";
 import { deploymentIdFromSeed } from "./deployment/deployment-types.js";
 import { type RollingTask, rollingStep } from "./deployment/rolling-step.js";
-import { ServiceDeployments } from "./deployment/service-deployments.js";
+import { type DeploymentEvents, ServiceDeployments } from "./deployment/service-deployments.js";
 import {
   backoffUntil,
   DEFAULT_BACKOFF,
@@ -136,7 +136,16 @@ export class ServiceController {
    * else of the current one (`forceNewDeployment`).
    */
   deploy(taskDefinition?: TaskDefinition): Deployment {
-    this.#serviceEvents(this.#deployments.begin(this.desiredCount, taskDefinition));
+    return this.#deployed(this.#deployments.begin(this.desiredCount, taskDefinition));
+  }
+
+  /** Starts a new deployment of a revision the service has had (an older one, or the latest). */
+  deployRevision(revision: number): Deployment {
+    return this.#deployed(this.#deployments.beginRevision(this.desiredCount, revision));
+  }
+
+  #deployed(events: DeploymentEvents): Deployment {
+    this.#serviceEvents(events);
     const revision = this.#deployments.primary.taskDefinitionRevision;
     this.#event(`new deployment ${this.#deployments.primary.id} (revision ${revision})`);
     this.#options.onTaskChange?.();
@@ -309,6 +318,7 @@ export class ServiceController {
       id,
       service: this.service,
       taskDefinition: this.taskDefinition,
+      taskDefinitionRevision: this.#deployments.primary.taskDefinitionRevision,
       onChange: (t) => this.#onTaskChange(t),
       onLog: this.#options.onLog,
       logsFollowed: this.#options.logsFollowed,

@@ -83,4 +83,6 @@ export interface AwsApiSource {
   taskDefinitionRevisions(family: string): readonly TaskDefinition[];
   /** Starts a deployment of the service's current revision that replaces every task. */
   forceNewDeployment(serviceName: string): void;
+  /** A new deployment of one of the family's revisions (UpdateService `taskDefinition`). */
+  deployRevision(serviceName: string, revision: number): void;
 }

@@ -11,8 +11,6 @@ import type { AwsApiSource, ServiceState } from "./aws-source.js";
 export function controlPlaneSource(plane: ControlPlane, model: Model): AwsApiSource {
   const stoppedByUser = new Set<string>();
   const startedAt = plane.scaling.wallTimeOf(0);
-  const targetHealthy = (taskId: string) =>
-    plane.listeners.every((listener) => listener.targetHealthy(taskId));
   const controllerOf = (serviceName: string) => {
     const controller = plane.controllers.find((c) => c.service.name === serviceName);
     if (!controller) throw new Error(`no service ${serviceName} in the control plane`);
@@ -74,6 +72,9 @@ export function controlPlaneSource(plane: ControlPlane, model: Model): AwsApiSou
     },
     forceNewDeployment: (serviceName) => {
       plane.deploy(controllerOf(serviceName).service.name);
+    },
+    deployRevision: (serviceName, revision) => {
+      plane.deployRevision(controllerOf(serviceName).service.name, revision);
     },
   };
 }

@@ -5,7 +5,7 @@
  * tasks are named by name, ID or ARN; `cluster` defaults to `default`, as on AWS.
  */
 import { AwsApiError } from "../../errors.js";
-import { clusterArn, serviceArn, taskArn, taskDefinitionArn } from "./arns.js";
+import { clusterArn, serviceArn, taskArn } from "./arns.js";
 import type { AwsApiSource, ServiceState, TaskState } from "./aws-source.js";
 import {
   clusterShape,
@@ -216,6 +216,31 @@ const UPDATE_SERVICE_MEMBERS = new Set([
   "taskDefinition",
 ]);
 
+/**
+ * The revision UpdateService's `taskDefinition` names: `family`, `family:revision` or the ARN,
+ * the latest revision when none is given. Only the service's own family can run in it here.
+ */
+function revisionOf(source: AwsApiSource, state: ServiceState, given: string): number {
+  const family = state.taskDefinition.family;
+  const [named = "", revision] = lastPart(given).split(":");
+  const latest = source.taskDefinitionRevisions(family).length;
+  if (named !== family) {
+    throw new AwsApiError(
+      "InvalidParameterException",
+      `ecs-local runs the task definition family ${family} for ${state.service.name} and cannot switch it to ${given}; give a revision of ${family} (1..${latest}), or change the CDK app and run \`ecs-local up\` again.`,
+    );
+  }
+  if (revision === undefined) return latest;
+  const number = Number(revision);
+  if (!Number.isInteger(number) || number < 1 || number > latest) {
+    throw new AwsApiError(
+      "ClientException",
+      `TaskDefinition not found: ${given}. This run has ${family}:1..${latest}.`,
+    );
+  }
+  return number;
+}
+
 const updateService: Operation = (source, input) => {
   const cluster = clusterOf(source, input);
   const name = input.requiredString("service");
@@ -228,25 +253,15 @@ const updateService: Operation = (source, input) => {
   if (others.length > 0) {
     throw new AwsApiError(
       "InvalidParameterException",
-      `ecs-local's UpdateService changes desiredCount (and takes forceNewDeployment); ${others.join(", ")} ${others.length === 1 ? "is" : "are"} not emulated. Change the CDK app and run \`ecs-local up\` again.`,
+      `ecs-local's UpdateService changes desiredCount and taskDefinition (a revision of the service's family), and takes forceNewDeployment; ${others.join(", ")} ${others.length === 1 ? "is" : "are"} not emulated. Change the CDK app and run \`ecs-local up\` again.`,
     );
   }
-  const family = state.taskDefinition.family;
-  const revision = state.deployments?.[0]?.taskDefinitionRevision ?? 1;
-  const currentDefinition = taskDefinitionArn(source.model, family, revision);
-  if (
-    taskDefinition !== undefined &&
-    taskDefinition !== currentDefinition &&
-    taskDefinition !== family &&
-    taskDefinition !== `${family}:${revision}`
-  ) {
-    throw new AwsApiError(
-      "InvalidParameterException",
-      `ecs-local runs ${currentDefinition} for ${state.service.name} and cannot switch it to ${taskDefinition}; change the image (under \`up --watch\`) or the CDK app and run \`ecs-local up\` again.`,
-    );
-  }
+  const current = state.deployments[0]?.taskDefinitionRevision ?? 1;
+  const wanted =
+    taskDefinition === undefined ? undefined : revisionOf(source, state, taskDefinition);
   if (desiredCount !== undefined) source.setDesiredCount(state.service.name, desiredCount);
-  if (force) source.forceNewDeployment(state.service.name);
+  if (wanted !== undefined && wanted !== current) source.deployRevision(state.service.name, wanted);
+  else if (force) source.forceNewDeployment(state.service.name);
   const updated = findService(source, cluster, state.service.name) ?? state;
   return { service: serviceShape(context(source), updated) };
 };

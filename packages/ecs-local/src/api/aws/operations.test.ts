@@ -237,6 +237,35 @@ describe("the ECS operations", () => {
     assert.match(String(started?.message), /has started 1 tasks/, "the first new task at once");
   });
 
+  test("UpdateService taskDefinition rolls the service to a revision of its family", async (t) => {
+    const s = await setup(t);
+    const [definition] = twoTier.taskDefinitions;
+    assert.ok(definition);
+    // A second revision, as a rebuilt image under `up --watch` registers one.
+    s.plane.deploy("backend-service", { ...definition });
+    const primary = (answer: Json) =>
+      ((answer.service as Json).deployments as Json[])[0]?.taskDefinition;
+    const arn = (revision: number) =>
+      `arn:aws:ecs:local-1:000000000000:task-definition/${definition.family}:${revision}`;
+    const update = (taskDefinition: string) =>
+      s.call("ecs", "UpdateService", { cluster, service: "backend-service", taskDefinition });
+
+    const back = update(`${definition.family}:1`);
+    assert.equal(primary(back), arn(1), "an older revision");
+    assert.equal(((back.service as Json).deployments as Json[]).length, 3);
+    assert.equal(primary(update(definition.family)), arn(2), "no revision: the latest");
+    const same = update(arn(2));
+    assert.equal(primary(same), arn(2));
+    assert.equal(
+      ((same.service as Json).deployments as Json[]).length,
+      4,
+      "the running revision again starts no deployment",
+    );
+    const missing = s.fails(() => update(`${definition.family}:3`));
+    assert.equal(missing.awsCode, "ClientException");
+    assert.match(missing.message, new RegExp(`${definition.family}:1\\.\\.2`));
+  });
+
   test("StopTask stops the task as the user did; the scheduler starts a replacement", async (t) => {
     const s = await setup(t);
     const [arn] = s.call("ecs", "ListTasks", { cluster, serviceName: "backend-service" })

@@ -108,11 +108,15 @@ export class ServiceDeployments {
    * else of the PRIMARY's revision again (`forceNewDeployment`).
    */
   begin(desiredCount: number, taskDefinition?: TaskDefinition): DeploymentEvents {
-    let revision = this.primary.taskDefinitionRevision;
-    if (taskDefinition) {
-      this.#revisions.push(taskDefinition);
-      revision = this.#revisions.length;
-    }
+    if (!taskDefinition)
+      return this.beginRevision(desiredCount, this.primary.taskDefinitionRevision);
+    this.#revisions.push(taskDefinition);
+    return this.beginRevision(desiredCount, this.#revisions.length);
+  }
+
+  /** A new deployment of a revision already registered (UpdateService `taskDefinition`). */
+  beginRevision(desiredCount: number, revision: number): DeploymentEvents {
+    this.taskDefinition(revision);
     const id = this.#options.newDeploymentId();
     this.#deployments = startDeployment(this.#deployments, {
       id,
