@@ -6,7 +6,6 @@
  */
 import type { ScalingActivity } from "../../control/scaling/autoscaler.js";
 import { trackingAlarmNames } from "../../control/scaling/decide.js";
-import type { Model, ScalableTarget, ScalingPolicy } from "../../model/types.js";
 import {
   alarmArn,
   autoScalingRoleArn,
@@ -14,7 +13,8 @@ import {
   scalableTargetArn,
   scalingPolicyArn,
   targetGroupDimension,
-} from "./arns.js";
+} from "../../model/arns.js";
+import type { Model, ScalableTarget, ScalingPolicy } from "../../model/types.js";
 
 const DIMENSION = "ecs:service:DesiredCount";
 

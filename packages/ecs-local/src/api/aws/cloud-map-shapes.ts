@@ -5,8 +5,13 @@
  * DiscoverInstances answer (§5.4 of the AWS reference). Pure.
  */
 import type { Instance } from "../../control/registry.js";
+import {
+  cloudMapServiceArn,
+  cloudMapServiceId,
+  namespaceArn,
+  namespaceId,
+} from "../../model/arns.js";
 import type { Model } from "../../model/types.js";
-import { cloudMapServiceArn, cloudMapServiceId, namespaceArn, namespaceId } from "./arns.js";
 
 export interface CloudMapNamespace {
   readonly id: string;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { model, targetGroup } from "../../control/testing/model-builders.js";
+import { loadBalancerDimension, targetGroupDimension } from "../../model/arns.js";
 import type { EmulatedMetric } from "../../model/types.js";
-import { loadBalancerDimension, targetGroupDimension } from "./arns.js";
 import {
   periodProblem,
   periodsIn,

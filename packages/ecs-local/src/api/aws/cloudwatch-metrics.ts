@@ -9,9 +9,10 @@
  * datapoints of a 60-second period are 6 real seconds apart. Only complete periods have
  * datapoints.
  */
+
+import { loadBalancerDimension, targetGroupDimension } from "../../model/arns.js";
 import { serviceConnectSeries } from "../../model/service-connect-series.js";
 import type { EmulatedMetric, Model, ServiceConnectMetricName } from "../../model/types.js";
-import { loadBalancerDimension, targetGroupDimension } from "./arns.js";
 import type { Statistic } from "./aws-source.js";
 
 /** The statistics ecs-local computes (no percentiles). */

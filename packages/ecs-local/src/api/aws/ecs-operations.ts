@@ -5,7 +5,7 @@
  * tasks are named by name, ID or ARN; `cluster` defaults to `default`, as on AWS.
  */
 import { AwsApiError } from "../../errors.js";
-import { clusterArn, serviceArn, taskArn } from "./arns.js";
+import { clusterArn, serviceArn, taskArn } from "../../model/arns.js";
 import type { AwsApiSource, ServiceState, TaskState } from "./aws-source.js";
 import {
   clusterShape,

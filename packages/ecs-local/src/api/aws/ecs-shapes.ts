@@ -5,13 +5,6 @@
  * seconds. Pure.
  */
 import type { Deployment } from "../../control/deployment/deployment-types.js";
-import type {
-  Cluster,
-  ContainerDefinition,
-  Model,
-  Service,
-  TaskDefinition,
-} from "../../model/types.js";
 import {
   cloudMapServiceArn,
   cloudMapServiceId,
@@ -24,7 +17,14 @@ import {
   targetGroupDimension,
   taskArn,
   taskDefinitionArn,
-} from "./arns.js";
+} from "../../model/arns.js";
+import type {
+  Cluster,
+  ContainerDefinition,
+  Model,
+  Service,
+  TaskDefinition,
+} from "../../model/types.js";
 import type { ServiceState, TaskState } from "./aws-source.js";
 
 /** What every ECS shape needs besides its own state. */

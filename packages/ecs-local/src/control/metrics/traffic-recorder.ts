@@ -6,8 +6,8 @@
  * `aws_applicationelb_RequestCount`), and dimensions are labels.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { loadBalancerDimension, targetGroupDimension } from "../../api/aws/arns.js";
 import type { TrafficEdgeView, TrafficView } from "../../api/control-plane-view.js";
+import { loadBalancerDimension, targetGroupDimension } from "../../model/arns.js";
 import type { Model, Service } from "../../model/types.js";
 import type { StatRow } from "../../proxy/agent-stats.js";
 import type { ServiceConnectRequest } from "../../proxy/request-log.js";

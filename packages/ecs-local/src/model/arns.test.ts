@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { taskArn as metadataTaskArn } from "../../control/task-documents.js";
-import { service } from "../../control/testing/model-builders.js";
+import { taskArn as metadataTaskArn } from "../control/task-documents.js";
+import { service } from "../control/testing/model-builders.js";
 import {
   cloudMapServiceId,
   loadBalancerDimension,

@@ -1,10 +1,10 @@
 /**
- * The names AWS would give what a run holds: ARNs, Cloud Map IDs, ECS deployment IDs, the
- * ALB's dimension values. Each is derived from the model (stack name, logical IDs, names), so
+ * The names AWS would give what a run holds: ARNs, Cloud Map IDs, the ALB's dimension values,
+ * shared by the AWS APIs and the metrics. Each is derived from the model (stack name, logical IDs, names), so
  * it is stable for the run and the same in every answer. Pure.
  */
 import { createHash } from "node:crypto";
-import type { Model, TargetGroup } from "../../model/types.js";
+import type { Model, TargetGroup } from "./types.js";
 
 /** The region and account a run pretends to be in (`local-1`, `000000000000`). */
 export type Account = Pick<Model, "region" | "accountId">;
