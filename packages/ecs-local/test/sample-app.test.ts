@@ -108,6 +108,27 @@ describe("ecs-local up on app/infra", { timeout: 600_000 }, () => {
     assert.match(body.servedBy.taskId, /^[0-9a-f]{32}$/);
   });
 
+  test("exec runs with the container's environment and working folder, as docker exec does", async () => {
+    process.env.ECS_LOCAL_TEST_HOST_ONLY = "set in the test's own environment";
+    const result = await cli(stateDir, [
+      "exec",
+      "frontend",
+      "--",
+      "sh",
+      "-c",
+      'echo "$PORT $NODE_ENV ${ECS_LOCAL_TEST_HOST_ONLY:-absent}"; pwd; curl -sf "$ECS_CONTAINER_METADATA_URI_V4"',
+    ]);
+    delete process.env.ECS_LOCAL_TEST_HOST_ONLY;
+    assert.equal(result.code, 0, result.stderr);
+    const [variables, folder, metadata = ""] = result.stdout.split("\n");
+    assert.equal(variables, "3000 production absent", "the image's ENV, not the caller's");
+    assert.match(folder ?? "", /\/app$/, "the image's WORKDIR");
+    assert.equal(JSON.parse(metadata).Name, "frontend", "its own metadata URI");
+    const wrong = await cli(stateDir, ["exec", "frontend", "--container", "nope", "--", "true"]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /has no container "nope"; its containers: frontend\./);
+  });
+
   test("with two backend tasks, both answer", async () => {
     const scaled = await cli(stateDir, ["scale", "backend", "2"]);
     assert.equal(scaled.code, 0, scaled.stderr);

@@ -2,6 +2,20 @@
  * What the API (and so the CLI and, later, the dashboard) can see and ask of a running
  * control plane. The runtime implements it; the API only translates HTTP to these calls.
  */
+/**
+ * Where `ecs-local exec` runs: in the namespaces of the task's holder, with the environment
+ * and working folder of `container` (absent while that container is not running).
+ */
+export interface ExecTarget {
+  readonly taskId: string;
+  readonly holderPid: number;
+  readonly container?: {
+    readonly name: string;
+    readonly pid: number;
+    readonly workingDirectory: string;
+  };
+}
+
 export interface ControlPlaneView {
   status(): RunStatus;
   /** Sets a service's desired count, as `aws ecs update-service --desired-count` does. */
@@ -11,8 +25,8 @@ export interface ControlPlaneView {
    * `aws ecs update-service --force-new-deployment` does.
    */
   deploy(service: string): ServiceStatus;
-  /** The holder process whose namespaces `exec` enters. */
-  execTarget(taskOrService: string): { taskId: string; holderPid: number };
+  /** The holder process whose namespaces `exec` enters, and the container it runs as. */
+  execTarget(taskOrService: string, container?: string): ExecTarget;
   /** Subscribes to log lines (`<service>/<task> | <line>`); returns the unsubscribe call. */
   followLogs(filter: { service?: string }, onLine: (line: string) => void): () => void;
   /** Recent log lines, oldest first. */

@@ -69,7 +69,8 @@ export class ApiServer {
       return sendJson(res, 200, this.#view.deploy(decodeURIComponent(parts[2] ?? "")));
     }
     if (method === "GET" && parts[0] === "v1" && parts[1] === "exec" && parts[2] !== undefined) {
-      return sendJson(res, 200, this.#view.execTarget(decodeURIComponent(parts[2])));
+      const container = url.searchParams.get("container") ?? undefined;
+      return sendJson(res, 200, this.#view.execTarget(decodeURIComponent(parts[2]), container));
     }
     if (method === "GET" && url.pathname === "/v1/logs") {
       const filter = { service: url.searchParams.get("service") ?? undefined };

@@ -22,8 +22,10 @@ Usage:
   ecs-local events [service] [-f]    service events and scaling activities, newest last
   ecs-local top [--once]             each task's CPU and memory against its size, live
   ecs-local logs [service] [-f]      container output, task-prefixed
-  ecs-local exec <service|task> [-- cmd ...]
-                                     run a command inside a task's namespaces (default: sh)
+  ecs-local exec <service|task> [--container <name>] [-- cmd ...]
+                                     run a command inside a task, with a container's
+                                     environment and folder (default: sh; the first
+                                     essential container)
   ecs-local scale <service> <n>      set a service's desired count
   ecs-local deploy <service>         replace every task in a rolling deployment
   ecs-local down                     stop the run begun by \`up\`
@@ -73,6 +75,7 @@ export interface CommandArgs {
     readonly "suspend-scaling"?: boolean;
     readonly watch?: boolean;
     readonly "faithful-routing"?: boolean;
+    readonly container?: string;
   };
 }
 
@@ -143,6 +146,7 @@ function parse(args: string[]) {
       "suspend-scaling": { type: "boolean" },
       watch: { type: "boolean" },
       "faithful-routing": { type: "boolean" },
+      container: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type {
   ControlPlaneView,
+  ExecTarget,
   RunEvent,
   RunStatus,
   ServiceStatus,
@@ -435,7 +436,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
     return this.#serviceStatus(controller);
   }
 
-  execTarget(taskOrService: string): { taskId: string; holderPid: number } {
+  execTarget(taskOrService: string, containerName?: string): ExecTarget {
     const live = this.controllers.flatMap((c) => c.liveTasks());
     const byTask = live.filter((t) => t.id.startsWith(taskOrService));
     const candidates = (
@@ -447,7 +448,19 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         `No running task matches "${taskOrService}". Run \`ecs-local ps\` to see the tasks.`,
       );
     }
-    return { taskId: task.id, holderPid: task.holderPid };
+    const owner = this.controllers.find((c) => c.tasks.has(task.id));
+    const names = owner?.taskDefinition.containers.map((c) => c.name) ?? [];
+    if (containerName !== undefined && !names.includes(containerName)) {
+      throw new UsageError(
+        `Task ${task.id} has no container "${containerName}"; its containers: ${names.join(", ")}.`,
+      );
+    }
+    const container = task.execContainer(containerName);
+    return {
+      taskId: task.id,
+      holderPid: task.holderPid,
+      ...(container ? { container } : {}),
+    };
   }
 
   followLogs(filter: { service?: string }, onLine: (line: string) => void): () => void {

@@ -35,6 +35,7 @@ import {
   taskDocument,
 } from "./task-documents.js";
 import type {
+  ExecContainer,
   HealthStatus,
   ServiceTask,
   TaskFactory,
@@ -130,6 +131,7 @@ interface RunningContainer {
   readonly definition: ContainerDefinition;
   readonly dockerId: string;
   readonly process: ChildProcess;
+  readonly workingDirectory: string;
   /** The `cgroup.procs` files of its groups: its health checks run there too. */
   readonly cgroup: readonly string[];
   readonly startedAt: number;
@@ -177,6 +179,16 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
 
   get holderPid(): number | undefined {
     return this.#sandbox?.holderPid;
+  }
+
+  execContainer(name?: string): ExecContainer | undefined {
+    const chosen =
+      name === undefined
+        ? (this.#containers.find((c) => c.definition.essential) ?? this.#containers[0])
+        : this.#containers.findLast((c) => c.definition.name === name);
+    const pid = chosen?.process.pid;
+    if (!chosen || pid === undefined || chosen.process.exitCode !== null) return undefined;
+    return { name: chosen.definition.name, pid, workingDirectory: chosen.workingDirectory };
   }
 
   socketForPort(containerPort: number): string | undefined {
@@ -358,6 +370,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       definition,
       dockerId,
       process: child,
+      workingDirectory: spec.cwd,
       cgroup,
       startedAt: Date.now(),
       exited,

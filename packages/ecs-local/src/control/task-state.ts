@@ -62,6 +62,12 @@ export interface ServiceTask extends TaskView {
   readonly ready: boolean;
   /** The process whose namespaces `ecs-local exec` enters, once the sandbox exists. */
   readonly holderPid: number | undefined;
+  /**
+   * The container `ecs-local exec` takes its environment and working folder from, as
+   * `docker exec` does: the named one, else the first essential one; undefined while it is
+   * not running.
+   */
+  execContainer(name?: string): ExecContainer | undefined;
   /** The ingress socket of the port mapping on `containerPort`, if the task has one. */
   socketForPort(containerPort: number): string | undefined;
   /** Its resource usage now, or undefined while it is not RUNNING. */
@@ -75,6 +81,13 @@ export interface ServiceTask extends TaskView {
   start(): Promise<void>;
   /** Stops it in ECS's order. Single-flight; resolves once STOPPED. */
   stop(reason: string, failed?: boolean): Promise<void>;
+}
+
+/** A running container's process and working folder. */
+export interface ExecContainer {
+  readonly name: string;
+  readonly pid: number;
+  readonly workingDirectory: string;
 }
 
 /** What a service controller hands the task factory for each new task. */

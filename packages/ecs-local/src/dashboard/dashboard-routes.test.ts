@@ -8,6 +8,7 @@ import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import type {
   ControlPlaneView,
+  ExecTarget,
   RunEvent,
   RunStatus,
   ServiceStatus,
@@ -52,7 +53,7 @@ class StandIn implements ControlPlaneView {
   deploy(): ServiceStatus {
     throw new Error("not used");
   }
-  execTarget(): { taskId: string; holderPid: number } {
+  execTarget(): ExecTarget {
     throw new Error("not used");
   }
   followLogs(_filter: { service?: string }, onLine: (line: string) => void): () => void {

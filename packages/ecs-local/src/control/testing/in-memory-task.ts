@@ -5,6 +5,7 @@
  */
 import type { EndpointMap } from "../registry.js";
 import type {
+  ExecContainer,
   HealthStatus,
   ServiceTask,
   TaskFactory,
@@ -26,6 +27,9 @@ export class InMemoryTask implements ServiceTask {
   readonly exitCodes: Record<string, number | null> = {};
   readonly sockets: Record<string, string>;
   readonly holderPid: number | undefined = undefined;
+  execContainer(): ExecContainer | undefined {
+    return undefined;
+  }
   /** What `usage()` reports while RUNNING; tests set it. */
   used: TaskUsage = { memoryBytes: 0, cpuNanos: 0 };
   readonly #init: TaskInit;
