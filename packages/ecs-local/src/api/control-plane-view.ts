@@ -2,20 +2,6 @@
  * What the API (and so the CLI and, later, the dashboard) can see and ask of a running
  * control plane. The runtime implements it; the API only translates HTTP to these calls.
  */
-/**
- * Where `ecs-local exec` runs: in the namespaces of the task's holder, with the environment
- * and working folder of `container` (absent while that container is not running).
- */
-export interface ExecTarget {
-  readonly taskId: string;
-  readonly holderPid: number;
-  readonly container?: {
-    readonly name: string;
-    readonly pid: number;
-    readonly workingDirectory: string;
-  };
-}
-
 export interface ControlPlaneView {
   status(): RunStatus;
   /** Sets a service's desired count, as `aws ecs update-service --desired-count` does. */
@@ -48,6 +34,23 @@ export interface ControlPlaneView {
   metrics(): Promise<string>;
   /** Starts an orderly shutdown; resolves when everything has stopped. */
   shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * Where `ecs-local exec` runs: in the namespaces of the task's holder, with the environment
+ * and working folder of `container` (absent while that container is not running).
+ */
+export interface ExecTarget {
+  readonly taskId: string;
+  readonly holderPid: number;
+  readonly container?: ExecContainer;
+}
+
+/** A running container's process and working folder. */
+export interface ExecContainer {
+  readonly name: string;
+  readonly pid: number;
+  readonly workingDirectory: string;
 }
 
 export interface RunEvent {

@@ -5,6 +5,7 @@ import { constants } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import type { ExecContainer } from "../api/control-plane-view.js";
 import type { TaskMetadataSource } from "../api/task-metadata.js";
 import type { PreparedImage } from "../image/build-steps.js";
 import { containerProcess } from "../image/container-process.js";
@@ -35,7 +36,6 @@ import {
   taskDocument,
 } from "./task-documents.js";
 import type {
-  ExecContainer,
   HealthStatus,
   ServiceTask,
   TaskFactory,

@@ -1,3 +1,4 @@
+import type { ExecContainer } from "../api/control-plane-view.js";
 import type { Service, TaskDefinition } from "../model/types.js";
 import type { EndpointMap } from "./registry.js";
 
@@ -81,13 +82,6 @@ export interface ServiceTask extends TaskView {
   start(): Promise<void>;
   /** Stops it in ECS's order. Single-flight; resolves once STOPPED. */
   stop(reason: string, failed?: boolean): Promise<void>;
-}
-
-/** A running container's process and working folder. */
-export interface ExecContainer {
-  readonly name: string;
-  readonly pid: number;
-  readonly workingDirectory: string;
 }
 
 /** What a service controller hands the task factory for each new task. */

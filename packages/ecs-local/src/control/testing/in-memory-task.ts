@@ -3,9 +3,9 @@
  * controllers, the control plane, the ALB's target registration) is tested with these, fast
  * and without namespaces; `TaskRunner` is the real thing and has its own end-to-end tests.
  */
+import type { ExecContainer } from "../../api/control-plane-view.js";
 import type { EndpointMap } from "../registry.js";
 import type {
-  ExecContainer,
   HealthStatus,
   ServiceTask,
   TaskFactory,
