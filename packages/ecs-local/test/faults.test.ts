@@ -115,7 +115,7 @@ describe("a machine without user namespaces", () => {
     assert.match(result.stderr, /Cannot create unprivileged user namespaces/);
     assert.match(result.stderr, /Operation not permitted/);
     assert.match(result.stderr, /sysctl/);
-    assert.match(result.stderr, /shared-network fallback/);
+    assert.match(result.stderr, /no mode without namespaces/);
   });
 });
 

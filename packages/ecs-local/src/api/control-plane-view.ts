@@ -1,5 +1,5 @@
 /**
- * What the API (and so the CLI and, later, the dashboard) can see and ask of a running
+ * What the API (and so the CLI and the dashboard) can see and ask of a running
  * control plane. The runtime implements it; the API only translates HTTP to these calls.
  */
 export interface ControlPlaneView {

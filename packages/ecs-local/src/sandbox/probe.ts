@@ -6,8 +6,8 @@ import { SandboxUnavailableError } from "../errors.js";
 import { findTool, NAMESPACE_FLAGS, toolPath } from "./host-tools.js";
 import { describeExit, runProcess, succeeded } from "./run-process.js";
 
-const FALLBACK_NOTE =
-  "A shared-network fallback for such machines is planned but does not exist yet.";
+// Said plainly, so nobody looks for a switch that is not there.
+const FALLBACK_NOTE = "ecs-local has no mode without namespaces.";
 
 /**
  * Resolves when `unshare` can create the namespaces a task sandbox uses; throws
