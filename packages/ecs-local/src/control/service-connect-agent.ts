@@ -82,6 +82,7 @@ export interface AgentStartOptions {
 export class ServiceConnectAgent {
   readonly #process: ChildProcess;
   readonly #config: AgentConfig;
+  readonly #ports: AgentPorts;
   readonly #sandbox: TaskSandbox;
   readonly #logger: Logger;
   #servers: AgentServers;
@@ -91,7 +92,8 @@ export class ServiceConnectAgent {
   #stopping?: Promise<void>;
   #requests?: { close(): void };
 
-  private constructor(process: ChildProcess, options: AgentStartOptions) {
+  private constructor(process: ChildProcess, options: AgentStartOptions, ports: AgentPorts) {
+    this.#ports = ports;
     this.#process = process;
     this.#config = options.config;
     this.#sandbox = options.sandbox;
@@ -190,7 +192,7 @@ export class ServiceConnectAgent {
         throw error;
       },
     );
-    return new ServiceConnectAgent(child, options);
+    return new ServiceConnectAgent(child, options, ports);
   }
 
   /** Its counters and servers' states now (`show stat`). */
@@ -225,7 +227,7 @@ export class ServiceConnectAgent {
       changes,
       (backend, path) => {
         const egress = egressOf(backend);
-        return egress ? serverLine(this.#config, egress, path) : "";
+        return egress ? serverLine(this.#config, this.#ports, egress, path) : "";
       },
       (backend) => {
         const egress = egressOf(backend);

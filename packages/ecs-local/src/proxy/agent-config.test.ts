@@ -64,10 +64,12 @@ test("the agent's ports start at 15000 and step over the containers' ports", () 
   assert.deepEqual(agentPorts(config, [3000]), {
     metadata: 15_000,
     egress: [15_001, 15_002, 15_003],
+    outlierClock: 15_004,
   });
   assert.deepEqual(agentPorts(config, [15_000, 15_002]), {
     metadata: 15_001,
     egress: [15_003, 15_004, 15_005],
+    outlierClock: 15_006,
   });
 });
 
@@ -105,7 +107,12 @@ test("a failed attempt is retried twice, elsewhere; an endpoint failing in a row
   );
   assert.match(
     http,
-    /server task-b1 unix@\S+ check inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down/,
+    /server task-b1 unix@\S+ check addr 127\.0\.0\.1 port 15004 inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down/,
+  );
+  assert.match(
+    section(text, "frontend outlier-clock"),
+    /bind 127\.0\.0\.1:15004\n {4}tcp-request connection reject/,
+    "the checks' target: always answers, never the endpoint's app",
   );
   const tcp = section(text, "backend sc-cache");
   assert.match(tcp, /retries 2\n {4}option redispatch 1/);
@@ -139,13 +146,13 @@ test("a server added at run time gets the line the configuration would give it",
   assert.ok(backend && cache);
   // biome-ignore format: one case to a line
   const cases: [AgentConfig, typeof backend, string][] = [
-    [config, backend, "unix@../b3/api.sock check inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down"],
-    [config, cache, "unix@../b3/api.sock check inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer4 error-limit 5 on-error mark-down"],
-    [blocked, backend, "unix@../b3/api.sock check inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down"],
+    [config, backend, "unix@../b3/api.sock check addr 127.0.0.1 port 15004 inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down"],
+    [config, cache, "unix@../b3/api.sock check addr 127.0.0.1 port 15004 inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer4 error-limit 5 on-error mark-down"],
+    [blocked, backend, "unix@../b3/api.sock check addr 127.0.0.1 port 15004 inter 1d fastinter 3000ms downinter 3000ms rise 1 fall 2 observe layer7 error-limit 5 on-error mark-down"],
     [blocked, cache, "127.254.0.1:6379"],
   ];
   for (const [agent, egress, line] of cases) {
-    assert.equal(serverLine(agent, egress, "/run/b3/api.sock"), line);
+    assert.equal(serverLine(agent, agentPorts(agent, [3000]), egress, "/run/b3/api.sock"), line);
   }
 });
 

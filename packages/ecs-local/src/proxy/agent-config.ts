@@ -94,6 +94,8 @@ export interface AgentPorts {
   /** Egress listener port per egress entry, in order. */
   readonly egress: readonly number[];
   readonly metadata: number;
+  /** The outlier clock: what an ejected endpoint's checks connect to (see `serverOptions`). */
+  readonly outlierClock: number;
 }
 
 /** Ports from 15000 (Envoy's neighbourhood), skipping any the task's containers use. */
@@ -106,7 +108,8 @@ export function agentPorts(config: AgentConfig, taken: readonly number[]): Agent
     return next;
   };
   const metadata = take();
-  return { metadata, egress: config.egress.map(() => take()) };
+  const egress = config.egress.map(() => take());
+  return { metadata, egress, outlierClock: take() };
 }
 
 /** haproxy's name for an endpoint of a discovery name: the task's id. */
@@ -159,11 +162,12 @@ export function renderAgentConfig(
     // One backend per discovery name, even when several aliases point at it.
     if (backends.has(egress.discoveryName)) return;
     backends.add(egress.discoveryName);
-    lines.push(...backendSection(config, egress, endpoints.get(egress.discoveryName) ?? []));
+    lines.push(...backendSection(config, ports, egress, endpoints.get(egress.discoveryName) ?? []));
   });
   if (config.metadataSocket) {
     lines.push(...metadataSection(socket(config.metadataSocket), ports.metadata));
   }
+  if (config.egress.length > 0) lines.push(...outlierClockSection(ports.outlierClock));
   return `${lines.join("\n")}\n`;
 }
 
@@ -211,17 +215,20 @@ function egressSection(egress: EgressConfig, port: number): string[] {
  * (haproxy's dynamic servers do not inherit `default-server`). Passive outlier ejection is
  * `observe` + `error-limit` + `on-error mark-down`: that many errors in a row take the server out,
  * as Envoy's consecutive 5xx does. haproxy observes only servers it also checks, but Envoy has
- * no active checks, and each check is a connection the app sees opened and cut: so a healthy
- * server is checked once when added and then once a day (`inter 1d`), and an ejected one at the
- * ejection time (`on-error mark-down` switches to `fastinter`): the first check that passes puts
- * it back, as the end of Envoy's ejection does.
+ * no active checks, and a check of the endpoint would reach its app as a connection opened and
+ * cut. So the checks go to the agent's own outlier clock (`addr`/`port`), which always answers:
+ * an ejected server is checked at the ejection time (`on-error mark-down` switches to
+ * `fastinter`), passes, and is back, as the end of Envoy's ejection does; a healthy one is
+ * checked once when added and then once a day (`inter 1d`), at no one's expense.
  */
 export function serverOptions(
   egress: Pick<EgressConfig, "protocol">,
   outlier: OutlierConfig,
+  ports: Pick<AgentPorts, "outlierClock">,
 ): string {
   return [
-    `check inter 1d fastinter ${duration(outlier.ejectionMs)} downinter ${duration(outlier.ejectionMs)}`,
+    `check addr 127.0.0.1 port ${ports.outlierClock}`,
+    `inter 1d fastinter ${duration(outlier.ejectionMs)} downinter ${duration(outlier.ejectionMs)}`,
     "rise 1 fall 2",
     `observe ${egress.protocol === "http" ? "layer7" : "layer4"}`,
     `error-limit ${outlier.consecutive5xx} on-error mark-down`,
@@ -239,14 +246,20 @@ export function blockedPort(config: AgentConfig, discoveryName: string): number 
  * block, the blackhole with no checks and no ejection, so every connection waits out the
  * connect timeout as on AWS rather than failing at once on a server marked down.
  */
-export function serverLine(config: AgentConfig, egress: EgressConfig, socketPath: string): string {
+export function serverLine(
+  config: AgentConfig,
+  ports: Pick<AgentPorts, "outlierClock">,
+  egress: EgressConfig,
+  socketPath: string,
+): string {
   const port = blockedPort(config, egress.discoveryName);
   if (port !== undefined) return `${BLACKHOLE_ADDRESS}:${port}`;
-  return `${agentSocket(config, socketPath)} ${serverOptions(egress, config.outlier)}`;
+  return `${agentSocket(config, socketPath)} ${serverOptions(egress, config.outlier, ports)}`;
 }
 
 function backendSection(
   config: AgentConfig,
+  ports: AgentPorts,
   egress: EgressConfig,
   endpoints: readonly Endpoint[],
 ): string[] {
@@ -277,11 +290,22 @@ function backendSection(
   }
   for (const endpoint of endpoints) {
     lines.push(
-      `    server ${serverName(endpoint)} ${serverLine(config, egress, endpoint.socketPath)}`,
+      `    server ${serverName(endpoint)} ${serverLine(config, ports, egress, endpoint.socketPath)}`,
     );
   }
   lines.push("");
   return lines;
+}
+
+/** A listener that takes every connection and closes it at once: a check to it always passes. */
+function outlierClockSection(port: number): string[] {
+  return [
+    "frontend outlier-clock",
+    "    mode tcp",
+    `    bind 127.0.0.1:${port}`,
+    "    tcp-request connection reject",
+    "",
+  ];
 }
 
 function metadataSection(server: string, port: number): string[] {

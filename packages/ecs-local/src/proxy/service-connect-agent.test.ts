@@ -24,6 +24,8 @@ import type { Endpoint } from "./endpoints-file.js";
 const APP = `
 const http = require("http"), net = require("net");
 const id = process.argv[1];
+// Every connection either server accepts; "/connections" answers it, less its own.
+let connections = 0;
 http.createServer((req, res) => {
   const u = new URL(req.url, "http://x");
   if (u.pathname === "/slow") return void setTimeout(() => res.end(id + " slow done"), Number(u.searchParams.get("ms")));
@@ -33,13 +35,12 @@ http.createServer((req, res) => {
     req.on("end", () => res.end(JSON.stringify({ id, body, method: req.method, host: req.headers.host, xff: req.headers["x-forwarded-for"] })));
     return;
   }
+  if (u.pathname === "/connections") return void res.end(String(connections - 1));
   if (u.pathname === "/unavailable-on-b1" && id === "b1") res.statusCode = 503;
   if (u.pathname === "/broken-on-b1" && id === "b1") res.statusCode = 500;
   res.end(id);
-}).listen(5000, "0.0.0.0", () => console.log("http up"));
-// The agents' first check of an endpoint is a connection cut as soon as it opens: a reset the
-// app must survive, as any server must.
-net.createServer((s) => s.on("error", () => {}).once("data", (d) => s.end(id + ":" + d))).listen(6000, "0.0.0.0", () => console.log("tcp up"));
+}).on("connection", () => connections++).listen(5000, "0.0.0.0", () => console.log("http up"));
+net.createServer((s) => { connections++; s.once("data", (d) => s.end(id + ":" + d)); }).listen(6000, "0.0.0.0", () => console.log("tcp up"));
 `;
 
 const logger = pino({ level: "silent" });
@@ -198,6 +199,17 @@ test("service connect between sandboxed tasks", async (t) => {
       assert.equal(await readFile("/etc/hosts", "utf8"), hostsBefore);
     },
   );
+
+  await t.test("no check of the agents reaches an endpoint's app: Envoy sends none", async () => {
+    // An agent checks each endpoint as it is added, and the frontend's were added at its start.
+    await sleep(1_000);
+    for (const b of [b1, b2]) {
+      const r = await b.sandbox.exec(["curl", "-s", "http://127.0.0.1:5000/connections"], {
+        timeoutMs: 5000,
+      });
+      assert.equal(r.stdout, "0", `connections to ${b.api.taskId}'s app before any call`);
+    }
+  });
 
   await t.test("round robin reaches both backends, each on its own port 5000", async () => {
     const got = await answers(6);
