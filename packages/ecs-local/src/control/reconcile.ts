@@ -1,3 +1,4 @@
+import { maximumTasks } from "./deployment/rolling-step.js";
 import { isActive, type TaskView } from "./task-state.js";
 
 /**
@@ -102,7 +103,7 @@ export function reconcile(
   // unhealthy tasks stop one at a time.
   const maximum = Math.max(
     desired.desiredCount,
-    Math.floor((desired.desiredCount * (desired.maximumPercent ?? 200)) / 100),
+    maximumTasks(desired.desiredCount, desired.maximumPercent ?? 200),
   );
   const ready = healthyEnough.filter(isReady).length;
   const room = maximum - active.length;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { Service, TaskDefinition } from "../model/types.js";
+import { steadyStateEvent } from "./deployment/deployment-events.js";
 import type { Deployment } from "./deployment/deployment-types.js";
 import { deploymentIdFromSeed } from "./deployment/deployment-types.js";
 import { type RollingTask, rollingStep } from "./deployment/rolling-step.js";
@@ -301,7 +302,7 @@ export class ServiceController {
    */
   noteSteadiness(steady: boolean): void {
     if (steady && !this.#steady) {
-      this.#serviceEvent(`(service ${this.service.name}) has reached a steady state.`);
+      this.#serviceEvent(steadyStateEvent(this.service.name));
     }
     this.#steady = steady;
   }

@@ -86,9 +86,6 @@ export interface BlockedEgress {
 export const BLACKHOLE_NETWORK = "127.254.0.0/16";
 export const BLACKHOLE_ADDRESS = "127.254.0.1";
 
-/** How long the agent waits to connect to an endpoint: Envoy's `connect_timeout` default. */
-export const AGENT_CONNECT_TIMEOUT_MS = 5_000;
-
 /** Loopback ports of the agent's own listeners inside the task, chosen below the app's. */
 export interface AgentPorts {
   /** Egress listener port per egress entry, in order. */
@@ -145,7 +142,7 @@ export function renderAgentConfig(
     `    stats socket ${socket(config.adminSocket)} mode 600 level admin`,
     `    hard-stop-after ${duration(config.drainMs)}`,
     "defaults",
-    `    timeout connect ${duration(AGENT_CONNECT_TIMEOUT_MS)}`,
+    `    timeout connect ${duration(SERVICE_CONNECT_DEFAULTS.connectTimeoutMs)}`,
     `    timeout client ${duration(SERVICE_CONNECT_DEFAULTS.httpIdleTimeoutMs)}`,
     `    timeout server ${duration(SERVICE_CONNECT_DEFAULTS.httpIdleTimeoutMs)}`,
     "",

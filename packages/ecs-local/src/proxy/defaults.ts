@@ -3,6 +3,8 @@
  * can check them against AWS without reading the data path.
  */
 export const SERVICE_CONNECT_DEFAULTS = {
+  /** How long an agent waits to connect to an endpoint: Envoy's cluster `connect_timeout`, 5 s. */
+  connectTimeoutMs: 5_000,
   /** Service Connect `timeout.perRequestTimeoutSeconds` default: 15 s. 0 disables. */
   perRequestTimeoutMs: 15_000,
   /** Service Connect `timeout.idleTimeoutSeconds` default for HTTP: 300 s. 0 disables. */

@@ -78,7 +78,8 @@ export function forwardHttp(
 ): Promise<ForwardOutcome> {
   return new Promise((resolve) => {
     const started = performance.now();
-    let headersMs: number | undefined;
+    // Set when the response's headers arrive, before any of it can reach the client.
+    let headersMs = 0;
     let settled = false;
     const finish = (outcome: ForwardOutcome): void => {
       if (settled) return;
@@ -116,22 +117,21 @@ export function forwardHttp(
           type: "response",
           statusCode: res.statusCode,
           complete: false,
-          headersMs: headersMs ?? performance.now() - started,
+          headersMs,
         });
       } else {
         finish(connected ? { type: "upstream-failed", error } : { type: "connect-failed", error });
       }
     });
     upstream.on("response", (upRes) => {
-      const atHeaders = performance.now() - started;
-      headersMs = atHeaders;
+      headersMs = performance.now() - started;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, endToEndHeaders(upRes.headers));
       pipeline(upRes, res, (err) => {
         finish({
           type: "response",
           statusCode: upRes.statusCode ?? 502,
           complete: err === undefined || err === null,
-          headersMs: atHeaders,
+          headersMs,
         });
       });
     });

@@ -72,13 +72,18 @@ export interface RollingStep {
 }
 
 /** The bounds a deployment keeps to, rounded as ECS rounds them (§3.1). */
+/** How many tasks may run at once: `maximumPercent` of the desired count, rounded down. */
+export function maximumTasks(desiredCount: number, maximumPercent: number): number {
+  return Math.floor((desiredCount * maximumPercent) / 100);
+}
+
 export function deploymentBounds(
   desiredCount: number,
   settings: Pick<DeploymentSettings, "minimumHealthyPercent" | "maximumPercent">,
 ): { readonly minimumHealthy: number; readonly maximum: number } {
   return {
     minimumHealthy: Math.ceil((desiredCount * settings.minimumHealthyPercent) / 100),
-    maximum: Math.floor((desiredCount * settings.maximumPercent) / 100),
+    maximum: maximumTasks(desiredCount, settings.maximumPercent),
   };
 }
 

@@ -11,6 +11,7 @@
 import type { Logger } from "pino";
 import type { Model, Service } from "../../model/types.js";
 import type { BlockedEgress } from "../../proxy/agent-config.js";
+import { SERVICE_CONNECT_DEFAULTS } from "../../proxy/defaults.js";
 import type { Clock } from "../time-scale.js";
 import {
   type ConnectionEnd,
@@ -27,11 +28,14 @@ export type BlockedConnection = TcpConnection & {
 };
 
 /**
- * How long a caller waits to connect before it gives up, in AWS time. Envoy's cluster
- * `connect_timeout` defaults to 5 s (ECS publishes no other value for Service Connect); the
- * ALB documents 10 s for its connections to targets.
+ * How long a caller waits to connect before it gives up, in AWS time: a Service Connect agent
+ * as every agent does (Envoy's default; ECS publishes no other value), the ALB the 10 s it
+ * documents for its connections to targets.
  */
-export const CONNECT_TIMEOUT_MS = { serviceConnect: 5_000, loadBalancer: 10_000 } as const;
+export const CONNECT_TIMEOUT_MS = {
+  serviceConnect: SERVICE_CONNECT_DEFAULTS.connectTimeoutMs,
+  loadBalancer: 10_000,
+} as const;
 
 /** Below this a blocked connect would be hard to tell from a refused one. */
 const CONNECT_TIMEOUT_FLOOR_MS = 200;
