@@ -4,7 +4,7 @@
  * it is stable for the run and the same in every answer. Pure.
  */
 import { createHash } from "node:crypto";
-import type { Model, TargetGroup } from "./types.js";
+import type { LoadBalancer, Model, TargetGroup } from "./types.js";
 
 /** The region and account a run pretends to be in (`local-1`, `000000000000`). */
 export type Account = Pick<Model, "region" | "accountId">;
@@ -93,6 +93,33 @@ export function targetGroupDimension(
 /** The `LoadBalancer` dimension of ALB metrics, `app/<name>/<16 hex>`. */
 export function loadBalancerDimension(stackName: string, logicalId: string): string {
   return `app/${elbName(logicalId)}/${hex(`${stackName}/loadbalancer/${logicalId}`, 16)}`;
+}
+
+/** Whether a listener of the load balancer forwards to the group (default action or a rule). */
+export function forwardsTo(balancer: LoadBalancer, targetGroupId: string): boolean {
+  return balancer.listeners.some(
+    (l) =>
+      l.defaultTargetGroupId === targetGroupId ||
+      l.rules.some((r) => r.targetGroupId === targetGroupId),
+  );
+}
+
+/**
+ * A target group's ALB dimensions: the load balancer that forwards to it, and the group itself;
+ * undefined where the model has neither.
+ */
+export function albDimensions(
+  model: Pick<Model, "stackName" | "targetGroups" | "loadBalancers">,
+  targetGroupId: string,
+): { readonly loadBalancer?: string; readonly targetGroup?: string } {
+  const group = model.targetGroups.find((g) => g.origin.logicalId === targetGroupId);
+  const balancer = model.loadBalancers.find((lb) => forwardsTo(lb, targetGroupId));
+  return {
+    ...(balancer
+      ? { loadBalancer: loadBalancerDimension(model.stackName, balancer.origin.logicalId) }
+      : {}),
+    ...(group ? { targetGroup: targetGroupDimension(model.stackName, group) } : {}),
+  };
 }
 
 export function targetGroupArn(account: Account, dimension: string): string {

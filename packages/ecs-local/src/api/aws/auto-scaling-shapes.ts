@@ -8,11 +8,10 @@ import type { ScalingActivity } from "../../control/scaling/autoscaler.js";
 import { trackingAlarmNames } from "../../control/scaling/decide.js";
 import {
   alarmArn,
+  albDimensions,
   autoScalingRoleArn,
-  loadBalancerDimension,
   scalableTargetArn,
   scalingPolicyArn,
-  targetGroupDimension,
 } from "../../model/arns.js";
 import type { Model, ScalableTarget, ScalingPolicy } from "../../model/types.js";
 
@@ -46,16 +45,8 @@ export function scalableTargetShape(
  * load balancer whose listener forwards to the group, then the group.
  */
 export function albResourceLabel(model: Model, targetGroupId: string): string | undefined {
-  const group = model.targetGroups.find((g) => g.origin.logicalId === targetGroupId);
-  const balancer = model.loadBalancers.find((lb) =>
-    lb.listeners.some(
-      (l) =>
-        l.defaultTargetGroupId === targetGroupId ||
-        l.rules.some((r) => r.targetGroupId === targetGroupId),
-    ),
-  );
-  if (!group || !balancer) return undefined;
-  return `${loadBalancerDimension(model.stackName, balancer.origin.logicalId)}/${targetGroupDimension(model.stackName, group)}`;
+  const { loadBalancer, targetGroup } = albDimensions(model, targetGroupId);
+  return loadBalancer && targetGroup ? `${loadBalancer}/${targetGroup}` : undefined;
 }
 
 const seconds = (ms: number) => Math.round(ms / 1000);

@@ -10,7 +10,7 @@
  * datapoints.
  */
 
-import { loadBalancerDimension, targetGroupDimension } from "../../model/arns.js";
+import { forwardsTo, loadBalancerDimension, targetGroupDimension } from "../../model/arns.js";
 import { serviceConnectSeries } from "../../model/service-connect-series.js";
 import type { EmulatedMetric, Model, ServiceConnectMetricName } from "../../model/types.js";
 import type { Statistic } from "./aws-source.js";
@@ -141,9 +141,7 @@ export function resolveMetric(
       const forwards = model.loadBalancers.some(
         (lb) =>
           loadBalancerDimension(model.stackName, lb.origin.logicalId) === value &&
-          lb.listeners.some(
-            (l) => l.defaultTargetGroupId === id || l.rules.some((r) => r.targetGroupId === id),
-          ),
+          forwardsTo(lb, id),
       );
       if (key === "LoadBalancer" && forwards) continue;
       return undefined;

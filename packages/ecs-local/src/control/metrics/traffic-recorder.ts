@@ -7,12 +7,12 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { TrafficEdgeView, TrafficView } from "../../api/control-plane-view.js";
-import { loadBalancerDimension, targetGroupDimension } from "../../model/arns.js";
+import { albDimensions } from "../../model/arns.js";
 import type { Model, Service } from "../../model/types.js";
 import type { StatRow } from "../../proxy/agent-stats.js";
 import type { ServiceConnectRequest } from "../../proxy/request-log.js";
 import { ServiceConnectMetrics } from "./service-connect-metrics.js";
-import { type Exchange, TrafficWindow } from "./traffic-window.js";
+import { type Exchange, type TrafficSummary, TrafficWindow } from "./traffic-window.js";
 import type { TaskUsageRow } from "./usage-sampler.js";
 
 /** What the recorder reads when Prometheus asks. */
@@ -44,10 +44,15 @@ export class TrafficRecorder {
   readonly #model: Model;
   readonly #edges = new Map<
     string,
-    { edge: Omit<TrafficEdgeView, keyof Summary>; window: TrafficWindow }
+    { edge: Omit<TrafficEdgeView, keyof TrafficSummary>; window: TrafficWindow }
   >();
   readonly #serviceConnect: ServiceConnectMetrics;
   readonly #alb;
+  /** Per load balancer and target group: the metrics' labels and the edge (made once). */
+  readonly #albRoutes = new Map<
+    string,
+    { labels: { LoadBalancer: string; TargetGroup: string }; window: TrafficWindow }
+  >();
 
   constructor(model: Model, sources: TrafficSources) {
     this.#model = model;
@@ -141,25 +146,37 @@ export class TrafficRecorder {
     exchange: Exchange & { readonly fromTarget: boolean },
     atMs: number,
   ): void {
-    const labels = this.#albLabels(targetGroupId);
+    const { labels, window } = this.#albRoute(loadBalancerId, targetGroupId);
     this.#alb.requests.inc(labels);
     const kind = exchange.fromTarget ? statusClass(exchange.status) : undefined;
     if (kind) this.#alb.codes[kind].inc(labels);
     if (exchange.latencyMs !== null)
       this.#alb.responseTime.observe(labels, exchange.latencyMs / 1000);
-    const lb = this.#model.loadBalancers.find((l) => l.origin.logicalId === loadBalancerId);
-    const group = this.#model.targetGroups.find((g) => g.origin.logicalId === targetGroupId);
-    const service = this.#model.services.find((s) =>
-      s.loadBalancers.some((a) => a.targetGroupId === targetGroupId),
-    );
-    const name = (path: string | undefined, fallback: string) =>
-      path?.replace(/\/Resource$/, "") ?? fallback;
-    this.#edge(
-      "alb",
-      name(lb?.origin.constructPath, loadBalancerId),
-      service?.name ?? targetGroupId,
-      name(group?.origin.constructPath, targetGroupId),
-    ).record(atMs, exchange);
+    window.record(atMs, exchange);
+  }
+
+  /** What `loadBalancer` needs for each exchange, looked up in the model once per route. */
+  #albRoute(loadBalancerId: string, targetGroupId: string) {
+    const key = `${loadBalancerId}\n${targetGroupId}`;
+    let route = this.#albRoutes.get(key);
+    if (!route) {
+      const lb = this.#model.loadBalancers.find((l) => l.origin.logicalId === loadBalancerId);
+      const group = this.#model.targetGroups.find((g) => g.origin.logicalId === targetGroupId);
+      const service = this.#model.services.find((s) =>
+        s.loadBalancers.some((a) => a.targetGroupId === targetGroupId),
+      );
+      const name = (path: string | undefined, fallback: string) =>
+        path?.replace(/\/Resource$/, "") ?? fallback;
+      const window = this.#edge(
+        "alb",
+        name(lb?.origin.constructPath, loadBalancerId),
+        service?.name ?? targetGroupId,
+        name(group?.origin.constructPath, targetGroupId),
+      );
+      route = { labels: this.#albLabels(targetGroupId), window };
+      this.#albRoutes.set(key, route);
+    }
+    return route;
   }
 
   /** Every edge with traffic so far, its rates over the last few whole seconds. */
@@ -180,19 +197,8 @@ export class TrafficRecorder {
   }
 
   #albLabels(targetGroupId: string): { LoadBalancer: string; TargetGroup: string } {
-    const stack = this.#model.stackName;
-    const group = this.#model.targetGroups.find((g) => g.origin.logicalId === targetGroupId);
-    const lb = this.#model.loadBalancers.find((l) =>
-      l.listeners.some(
-        (listener) =>
-          listener.defaultTargetGroupId === targetGroupId ||
-          listener.rules.some((rule) => rule.targetGroupId === targetGroupId),
-      ),
-    );
-    return {
-      LoadBalancer: lb ? loadBalancerDimension(stack, lb.origin.logicalId) : "",
-      TargetGroup: group ? targetGroupDimension(stack, group) : targetGroupId,
-    };
+    const { loadBalancer, targetGroup } = albDimensions(this.#model, targetGroupId);
+    return { LoadBalancer: loadBalancer ?? "", TargetGroup: targetGroup ?? targetGroupId };
   }
 
   #edge(kind: TrafficEdgeView["kind"], from: string, to: string, via: string): TrafficWindow {
@@ -205,5 +211,3 @@ export class TrafficRecorder {
     return entry.window;
   }
 }
-
-type Summary = ReturnType<TrafficWindow["summary"]>;
