@@ -121,6 +121,10 @@ describe("a service deployment", () => {
       assert.notEqual(attempt?.id, good?.id, `attempt ${failure + 1} started`);
       attempt?.run();
       attempt?.exit(1);
+      if (failure < 2) {
+        const shown = s.controller.deployments().find((d) => d.id === broken.id);
+        assert.equal(shown?.failedTasks, failure + 1, "failed tasks counted while in progress");
+      }
     }
     const listed = s.controller.deployments();
     assert.equal(listed[0]?.status, "PRIMARY");

@@ -159,10 +159,8 @@ export class ServiceDeployments {
     if (this.#healthyTasks.has(taskId)) return;
     this.#healthyTasks.add(taskId);
     if (this.deploymentOf(taskId) !== this.primary.id || !this.inProgress) return;
-    this.#breaker = breakerStep(
-      this.#breaker,
-      { type: "BecameHealthy", taskId },
-      this.#breakerOptions(),
+    this.#countFailures(
+      breakerStep(this.#breaker, { type: "BecameHealthy", taskId }, this.#breakerOptions()),
     );
   }
 
@@ -175,7 +173,7 @@ export class ServiceDeployments {
     if (this.deploymentOf(taskId) !== this.primary.id || !this.inProgress) return [];
     if (this.#healthyTasks.has(taskId)) return [];
     const options = this.#breakerOptions(desiredCount);
-    this.#breaker = breakerStep(this.#breaker, { type: "FailedToStart", taskId }, options);
+    this.#countFailures(breakerStep(this.#breaker, { type: "FailedToStart", taskId }, options));
     if (!this.#breaker.tripped) return [];
     const now = this.#options.now();
     const outcome = tripBreaker(this.#deployments, {
@@ -206,6 +204,15 @@ export class ServiceDeployments {
     this.#breaker = INITIAL_BREAKER_STATE;
     events.push(rollingBackEvent(service, rollback.toDeploymentId));
     return events;
+  }
+
+  /** The breaker's count is the PRIMARY's `failedTasks`, shown while the deployment runs. */
+  #countFailures(state: BreakerState): void {
+    this.#breaker = state;
+    const primaryId = this.primary.id;
+    this.#deployments = this.#deployments.map((d) =>
+      d.id === primaryId ? { ...d, failedTasks: state.failedTasks } : d,
+    );
   }
 
   #breakerOptions(desiredCount = this.primary.desiredCount) {
