@@ -177,6 +177,10 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     this.#log = ctx.logger.child({ service: init.service.name, taskId: init.id });
   }
 
+  get taskDefinitionRevision(): number {
+    return this.#init.taskDefinitionRevision;
+  }
+
   get holderPid(): number | undefined {
     return this.#sandbox?.holderPid;
   }

@@ -61,6 +61,8 @@ export interface ServiceTask extends TaskView {
   readonly sockets: Readonly<Record<string, string>>;
   /** Whether it may receive traffic: RUNNING, and HEALTHY when it has a health check. */
   readonly ready: boolean;
+  /** The revision of its family the task runs. */
+  readonly taskDefinitionRevision: number;
   /** The process whose namespaces `ecs-local exec` enters, once the sandbox exists. */
   readonly holderPid: number | undefined;
   /**

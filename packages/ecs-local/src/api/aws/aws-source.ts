@@ -17,6 +17,8 @@ export interface TaskState {
   readonly desiredStatus: "RUNNING" | "STOPPED";
   /** The deployment that started it (`startedBy`). */
   readonly deploymentId: string;
+  /** The revision of the family it runs. */
+  readonly taskDefinitionRevision: number;
   /** The task's health: its essential containers' checks together. */
   readonly health: HealthStatus;
   /** Wall-clock milliseconds. */

@@ -29,6 +29,7 @@ export function controlPlaneSource(plane: ControlPlane, model: Model): AwsApiSou
             id: t.id,
             // Every task the controller still lists has its deployment.
             deploymentId: c.deploymentOf(t.id) ?? "",
+            taskDefinitionRevision: t.taskDefinitionRevision,
             status: t.status,
             desiredStatus: t.desiredStatus,
             health: t.health,

@@ -41,6 +41,7 @@ function task(overrides: Partial<TaskState>): TaskState {
   return {
     id: "a".repeat(32),
     deploymentId: DEPLOYMENT_ID,
+    taskDefinitionRevision: 1,
     status: "RUNNING",
     desiredStatus: "RUNNING",
     health: "HEALTHY",

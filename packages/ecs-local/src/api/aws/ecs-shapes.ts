@@ -251,7 +251,7 @@ export function taskShape(
     taskDefinitionArn: taskDefinitionArn(
       ctx.model,
       taskDefinition.family,
-      state.deployments.find((d) => d.id === task.deploymentId)?.taskDefinitionRevision,
+      task.taskDefinitionRevision,
     ),
     group: `service:${service.name}`,
     startedBy: task.deploymentId,

@@ -27,6 +27,9 @@ export class InMemoryTask implements ServiceTask {
   readonly exitCodes: Record<string, number | null> = {};
   readonly sockets: Record<string, string>;
   readonly holderPid: number | undefined = undefined;
+  get taskDefinitionRevision(): number {
+    return this.#init.taskDefinitionRevision;
+  }
   execContainer(): ExecContainer | undefined {
     return undefined;
   }
