@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { isDashboardPath, serveDashboard } from "../dashboard/dashboard-routes.js";
 import { EcsLocalError } from "../errors.js";
 import type { ControlPlaneView } from "./control-plane-view.js";
+import { isLoopbackHost } from "./loopback-host.js";
 
 /**
  * The control plane's HTTP API for the CLI and the dashboard (`/`, see dashboard/), on
@@ -42,6 +43,11 @@ export class ApiServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!isLoopbackHost(req.headers.host)) {
+      res.writeHead(421, { "content-type": "text/plain; charset=utf-8" });
+      res.end(`ecs-local answers at http://127.0.0.1:<port>/ only, not as ${req.headers.host}.\n`);
+      return;
+    }
     const url = new URL(req.url ?? "/", "http://ecs-local");
     const parts = url.pathname.split("/").filter(Boolean);
     const method = req.method ?? "GET";

@@ -13,8 +13,8 @@ import type {
   RunStatus,
   ServiceStatus,
 } from "../api/control-plane-view.js";
+import { isLoopbackHost } from "../api/loopback-host.js";
 import { ApiServer } from "../api/server.js";
-import { isLoopbackHost } from "./dashboard-routes.js";
 import type { StreamMessage } from "./messages.js";
 
 function service(desiredCount: number): ServiceStatus {
@@ -188,6 +188,7 @@ describe("the dashboard on the API server", () => {
     const refused = await get(`${url}/`, "dashboard.example.com");
     assert.equal(refused.status, 421);
     assert.equal((await get(`${url}/v1/stream`, "evil.test:80")).status, 421);
+    assert.equal((await get(`${url}/v1/status`, "evil.test:80")).status, 421, "the API too");
   });
 
   test("the stream starts with a snapshot, then sends changes as they happen", async () => {

@@ -10,20 +10,8 @@ export function isDashboardPath(pathname: string): boolean {
 }
 
 /**
- * Whether a request's Host header names the loopback address the server listens on. The
- * server only listens on 127.0.0.1, but a web page elsewhere could still point a DNS name of
- * its own at 127.0.0.1 and read the dashboard through the user's browser (DNS rebinding);
- * such a request carries that name, so the dashboard answers only to loopback names.
- */
-export function isLoopbackHost(host: string | undefined): boolean {
-  if (host === undefined) return false;
-  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
-  return name === "127.0.0.1" || name === "localhost" || name === "[::1]";
-}
-
-/**
  * Answers a GET of a dashboard path (`isDashboardPath`): `/` the page, `/assets/<file>` its
- * bundled script and style, `/v1/stream` the live feed.
+ * bundled script and style, `/v1/stream` the live feed. The API server has checked the Host.
  */
 export async function serveDashboard(
   view: ControlPlaneView,
@@ -32,13 +20,6 @@ export async function serveDashboard(
   pathname: string,
   streamOptions?: DashboardStreamOptions,
 ): Promise<void> {
-  if (!isLoopbackHost(req.headers.host)) {
-    res.writeHead(421, { "content-type": "text/plain; charset=utf-8" });
-    res.end(
-      `The dashboard answers at http://127.0.0.1:<port>/ only, not as ${req.headers.host}.\n`,
-    );
-    return;
-  }
   if (pathname === "/v1/stream") return streamDashboard(view, res, streamOptions);
   const name = pathname === "/" ? DASHBOARD_FILES.page : pathname.slice("/assets/".length);
   const asset = (await loadDashboardAssets()).get(name);
