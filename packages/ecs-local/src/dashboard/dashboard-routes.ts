@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ControlPlaneView } from "../api/control-plane-view.js";
 import { DASHBOARD_FILES } from "./bundle-options.js";
 import { loadDashboardAssets } from "./dashboard-assets.js";
-import { type DashboardStreamOptions, streamDashboard } from "./dashboard-stream.js";
+import { streamDashboard } from "./dashboard-stream.js";
 
 /** The paths the dashboard answers on the API server: the page, its assets, its feed. */
 export function isDashboardPath(pathname: string): boolean {
@@ -18,9 +18,8 @@ export async function serveDashboard(
   req: IncomingMessage,
   res: ServerResponse,
   pathname: string,
-  streamOptions?: DashboardStreamOptions,
 ): Promise<void> {
-  if (pathname === "/v1/stream") return streamDashboard(view, res, streamOptions);
+  if (pathname === "/v1/stream") return streamDashboard(view, res);
   const name = pathname === "/" ? DASHBOARD_FILES.page : pathname.slice("/assets/".length);
   const asset = (await loadDashboardAssets()).get(name);
   if (asset === undefined) {

@@ -3,34 +3,22 @@ import type { ControlPlaneView } from "../api/control-plane-view.js";
 import { encodeMessage, type StreamMessage } from "./messages.js";
 import { type SentUpTo, timelineSince } from "./timeline-delta.js";
 
-/** Timings and sizes of one dashboard stream; every field has its default here. */
-export interface DashboardStreamOptions {
-  /** How often the status is compared with the last one sent. @default 200 */
-  readonly statusCheckMs?: number;
-  /** The status is sent at least this often, changed or not. @default 500 */
-  readonly statusEveryMs?: number;
-  /** How often usage, traffic and new timeline points are sent. @default 1000 */
-  readonly samplesEveryMs?: number;
-  /** How often buffered log lines are sent. @default 250 */
-  readonly logsEveryMs?: number;
-  /** Events and log lines sent on connect, the newest ones. @default 200 */
-  readonly history?: number;
+/** Timings and sizes of a dashboard stream. */
+const SETTINGS = {
+  /** How often the status is compared with the last one sent; it is sent when it changed. */
+  statusCheckMs: 200,
+  /** How often usage, traffic and new timeline points are sent. */
+  samplesEveryMs: 1000,
+  /** How often buffered log lines are sent. */
+  logsEveryMs: 250,
+  /** Events and log lines sent on connect, the newest ones. */
+  history: 200,
   /**
    * Bytes a client may fall behind before its stream is closed; the browser reconnects and
    * starts over from a fresh snapshot instead of the server holding an ever longer backlog.
-   * @default 4 MiB
    */
-  readonly maxBacklogBytes?: number;
-}
-
-const DEFAULTS: Required<DashboardStreamOptions> = {
-  statusCheckMs: 200,
-  statusEveryMs: 500,
-  samplesEveryMs: 1000,
-  logsEveryMs: 250,
-  history: 200,
   maxBacklogBytes: 4 * 1024 * 1024,
-};
+} as const;
 
 /**
  * Serves GET /v1/stream: the dashboard's live feed as Server-Sent Events (see messages.ts).
@@ -38,16 +26,10 @@ const DEFAULTS: Required<DashboardStreamOptions> = {
  * and log lines), then changes as they happen. Runs until the client goes away or the server
  * closes its connections.
  */
-export function streamDashboard(
-  view: ControlPlaneView,
-  res: ServerResponse,
-  options: DashboardStreamOptions = {},
-): void {
-  const settings = { ...DEFAULTS, ...options };
+export function streamDashboard(view: ControlPlaneView, res: ServerResponse): void {
   const cleanups: (() => void)[] = [];
   let closed = false;
-  let lastStatus = "";
-  let lastStatusAt = 0;
+  let lastStatusFrame = "";
   let timelineSent: SentUpTo | undefined;
   let pendingLogs: string[] = [];
 
@@ -57,11 +39,12 @@ export function streamDashboard(
     for (const cleanup of cleanups) cleanup();
     res.end();
   };
-  const send = (message: StreamMessage): void => {
+  const write = (frame: string): void => {
     if (closed) return;
-    res.write(encodeMessage(message));
-    if (res.writableLength > settings.maxBacklogBytes) close();
+    res.write(frame);
+    if (res.writableLength > SETTINGS.maxBacklogBytes) close();
   };
+  const send = (message: StreamMessage): void => write(encodeMessage(message));
   // A view call that throws ends this stream (the browser reconnects) rather than the server.
   const guarded =
     (step: () => void): (() => void) =>
@@ -73,14 +56,12 @@ export function streamDashboard(
       }
     };
 
-  const sendStatus = (force: boolean): void => {
-    const status = view.status();
-    const json = JSON.stringify(status);
-    const now = Date.now();
-    if (!force && json === lastStatus && now - lastStatusAt < settings.statusEveryMs) return;
-    lastStatus = json;
-    lastStatusAt = now;
-    send({ type: "status", status });
+  // Sent when it differs from the last one sent: the page keeps what it has until then.
+  const sendStatus = (): void => {
+    const frame = encodeMessage({ type: "status", status: view.status() });
+    if (frame === lastStatusFrame) return;
+    lastStatusFrame = frame;
+    write(frame);
   };
   const sendSamples = (): void => {
     send({ type: "usage", usage: view.usage() });
@@ -93,7 +74,7 @@ export function streamDashboard(
   };
   const flushLogs = (): void => {
     if (pendingLogs.length === 0) return;
-    const lines = pendingLogs.slice(-settings.history);
+    const lines = pendingLogs.slice(-SETTINGS.history);
     pendingLogs = [];
     send({ type: "logs", reset: false, lines });
   };
@@ -108,17 +89,17 @@ export function streamDashboard(
   res.on("close", close);
 
   guarded(() => {
-    sendStatus(true);
+    sendStatus();
     sendSamples();
-    send({ type: "events", reset: true, events: view.events({}).slice(-settings.history) });
-    send({ type: "logs", reset: true, lines: view.recentLogs({}).slice(-settings.history) });
+    send({ type: "events", reset: true, events: view.events({}).slice(-SETTINGS.history) });
+    send({ type: "logs", reset: true, lines: view.recentLogs({}).slice(-SETTINGS.history) });
     // History and subscription in one synchronous step: no event falls between them.
     cleanups.push(
       view.followEvents({}, (event) =>
         guarded(() => {
           send({ type: "events", reset: false, events: [event] });
           // An event usually means a change of status: send it now, not at the next check.
-          sendStatus(false);
+          sendStatus();
         })(),
       ),
       view.followLogs({}, (line) => {
@@ -132,7 +113,7 @@ export function streamDashboard(
     const timer = setInterval(guarded(step), ms);
     cleanups.push(() => clearInterval(timer));
   };
-  every(settings.statusCheckMs, () => sendStatus(false));
-  every(settings.samplesEveryMs, sendSamples);
-  every(settings.logsEveryMs, flushLogs);
+  every(SETTINGS.statusCheckMs, sendStatus);
+  every(SETTINGS.samplesEveryMs, sendSamples);
+  every(SETTINGS.logsEveryMs, flushLogs);
 }
