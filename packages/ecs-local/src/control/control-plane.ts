@@ -448,13 +448,6 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         `No running task matches "${taskOrService}". Run \`ecs-local ps\` to see the tasks.`,
       );
     }
-    const owner = this.controllers.find((c) => c.tasks.has(task.id));
-    const names = owner?.taskDefinition.containers.map((c) => c.name) ?? [];
-    if (containerName !== undefined && !names.includes(containerName)) {
-      throw new UsageError(
-        `Task ${task.id} has no container "${containerName}"; its containers: ${names.join(", ")}.`,
-      );
-    }
     const container = task.execContainer(containerName);
     return {
       taskId: task.id,

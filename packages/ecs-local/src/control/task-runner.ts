@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { ExecContainer } from "../api/control-plane-view.js";
 import type { TaskMetadataSource } from "../api/task-metadata.js";
+import { UsageError } from "../errors.js";
 import type { PreparedImage } from "../image/build-steps.js";
 import { containerProcess } from "../image/container-process.js";
 import type { ContainerDefinition, TaskDefinition } from "../model/types.js";
@@ -186,6 +187,12 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   }
 
   execContainer(name?: string): ExecContainer | undefined {
+    const names = this.#init.taskDefinition.containers.map((c) => c.name);
+    if (name !== undefined && !names.includes(name)) {
+      throw new UsageError(
+        `Task ${this.id} has no container "${name}"; its containers: ${names.join(", ")}.`,
+      );
+    }
     const chosen =
       name === undefined
         ? (this.#containers.find((c) => c.definition.essential) ?? this.#containers[0])

@@ -68,7 +68,7 @@ export interface ServiceTask extends TaskView {
   /**
    * The container `ecs-local exec` takes its environment and working folder from, as
    * `docker exec` does: the named one, else the first essential one; undefined while it is
-   * not running.
+   * not running. A name the task definition lacks is a UsageError.
    */
   execContainer(name?: string): ExecContainer | undefined;
   /** The ingress socket of the port mapping on `containerPort`, if the task has one. */
