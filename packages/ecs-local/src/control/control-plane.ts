@@ -423,15 +423,16 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
   }
 
   deploy(service: string, taskDefinition?: TaskDefinition): ServiceStatus {
-    const controller = this.findService(service);
-    controller.deploy(taskDefinition);
-    this.#tick();
-    return this.#serviceStatus(controller);
+    return this.#startDeployment(service, (controller) => controller.deploy(taskDefinition));
   }
 
   deployRevision(service: string, revision: number): ServiceStatus {
+    return this.#startDeployment(service, (controller) => controller.deployRevision(revision));
+  }
+
+  #startDeployment(service: string, start: (controller: ServiceController) => void) {
     const controller = this.findService(service);
-    controller.deployRevision(revision);
+    start(controller);
     this.#tick();
     return this.#serviceStatus(controller);
   }

@@ -9,10 +9,8 @@ import { serviceConnectSeries } from "../../model/service-connect-series.js";
 import type { Model, Service, ServiceConnectMetricName } from "../../model/types.js";
 import { type StatRow, counter as statCounter } from "../../proxy/agent-stats.js";
 import type { ServiceConnectRequest } from "../../proxy/request-log.js";
+import { perStatusClass, STATUS_CLASSES, type StatusClass } from "./status-classes.js";
 import type { TrafficWindow } from "./traffic-window.js";
-
-const STATUS_CLASSES = ["2XX", "3XX", "4XX", "5XX"] as const;
-type StatusClass = (typeof STATUS_CLASSES)[number];
 
 const RESPONSE_MS_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
@@ -70,12 +68,9 @@ export class ServiceConnectMetrics {
     this.#requests = counter("RequestCount", "inbound requests", inbound);
     this.#bytes = counter("ProcessedBytes", "inbound bytes, both ways", inbound);
     this.#newConnections = counter("NewConnectionCount", "inbound connections accepted", inbound);
-    this.#codes = Object.fromEntries(
-      STATUS_CLASSES.map((c) => [
-        c,
-        counter(`HTTPCode_Target_${c}_Count`, `answers ${c} from the target tasks' apps`, target),
-      ]),
-    ) as Record<StatusClass, Counter<string>>;
+    this.#codes = perStatusClass((c) =>
+      counter(`HTTPCode_Target_${c}_Count`, `answers ${c} from the target tasks' apps`, target),
+    );
     this.#targetBytes = counter("TargetProcessedBytes", "bytes, both ways", target);
     this.#responseTime = new Histogram({
       name: "aws_ecs_TargetResponseTime",

@@ -12,6 +12,7 @@ import type { Model, Service } from "../../model/types.js";
 import type { StatRow } from "../../proxy/agent-stats.js";
 import type { ServiceConnectRequest } from "../../proxy/request-log.js";
 import { ServiceConnectMetrics } from "./service-connect-metrics.js";
+import { perStatusClass, statusClass } from "./status-classes.js";
 import { type Exchange, type TrafficSummary, TrafficWindow } from "./traffic-window.js";
 import type { TaskUsageRow } from "./usage-sampler.js";
 
@@ -31,13 +32,6 @@ export interface TrafficSources {
 const WINDOW_SECONDS = 5;
 
 const ALB_SECONDS_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-type StatusClass = "2XX" | "3XX" | "4XX" | "5XX";
-
-function statusClass(status: number): StatusClass | undefined {
-  const hundreds = Math.floor(status / 100);
-  return hundreds >= 2 && hundreds <= 5 ? (`${hundreds}XX` as StatusClass) : undefined;
-}
 
 export class TrafficRecorder {
   readonly registry = new Registry();
@@ -61,16 +55,13 @@ export class TrafficRecorder {
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
       new Counter({ name, help, labelNames, registers });
     const byClass = <L extends string>(prefix: string, what: string, labels: readonly L[]) =>
-      Object.fromEntries(
-        (["2XX", "3XX", "4XX", "5XX"] as const).map((c) => [
-          c,
-          counter(
-            `${prefix}HTTPCode_Target_${c}_Count`,
-            `${what} answers ${c} from the target`,
-            labels,
-          ),
-        ]),
-      ) as Record<StatusClass, Counter<L>>;
+      perStatusClass((c) =>
+        counter(
+          `${prefix}HTTPCode_Target_${c}_Count`,
+          `${what} answers ${c} from the target`,
+          labels,
+        ),
+      );
     this.#serviceConnect = new ServiceConnectMetrics({
       registry: this.registry,
       model,
