@@ -307,7 +307,16 @@ test("the AWS SDK v3 and the AWS CLI v2 read and drive a run through its AWS API
       Instances: { Id: string; Attributes: Record<string, string> }[];
     }>(endpoint, ["servicediscovery", "list-instances", "--service-id", backend.Id]);
     assert.ok(instances.Instances.length >= 1);
-    assert.equal(instances.Instances[0]?.Attributes.AWS_INSTANCE_PORT, "5000");
+    const instance = instances.Instances[0];
+    assert.equal(instance?.Attributes.AWS_INSTANCE_PORT, "5000");
+    // The task's address on the run network, as ECS registers its network interface's.
+    const ipv4 = instance?.Attributes.AWS_INSTANCE_IPV4 ?? "";
+    assert.match(ipv4, /^10\.0\.\d+\.\d+$/);
+    const described = await awsJson<{
+      tasks: { attachments: { details: { name: string; value: string }[] }[] }[];
+    }>(endpoint, ["ecs", "describe-tasks", "--cluster", CLUSTER, "--tasks", instance?.Id ?? ""]);
+    const details = described.tasks[0]?.attachments[0]?.details ?? [];
+    assert.equal(details.find((d) => d.name === "privateIPv4Address")?.value, ipv4);
     // CLI 2.9 sends DiscoverInstances to data-127.0.0.1 and knows no way to turn that off;
     // through the endpoint as its HTTP proxy the request arrives all the same.
     const discovered = await awsJson<{ Instances: unknown[] }>(

@@ -23,7 +23,7 @@ test("the registry publishes every change to the endpoints file and to its liste
   const instance = (discoveryName: string, instanceId: string) => ({
     discoveryName,
     instanceId,
-    socketPath: `/run/${instanceId}/${discoveryName}.sock`,
+    address: `/run/${instanceId}/${discoveryName}.sock`,
     attributes: {},
   });
   registry.register(instance("api", "b"));
@@ -31,8 +31,8 @@ test("the registry publishes every change to the endpoints file and to its liste
   registry.register(instance("admin", "a"));
   const three = read();
   assert.deepEqual(three.services.get("api"), [
-    { taskId: "a", socketPath: "/run/a/api.sock" },
-    { taskId: "b", socketPath: "/run/b/api.sock" },
+    { taskId: "a", address: "/run/a/api.sock" },
+    { taskId: "b", address: "/run/b/api.sock" },
   ]);
   assert.equal(registry.instances("api").length, 2);
   assert.deepEqual(told, [["b"], ["a", "b"], ["a", "b"]], "each change told, in order");
@@ -41,7 +41,7 @@ test("the registry publishes every change to the endpoints file and to its liste
   assert.equal(registry.deregisterTask("a"), 2, "every instance of the task goes");
   const after = read();
   assert.ok(after.version > three.version);
-  assert.deepEqual(after.services.get("api"), [{ taskId: "b", socketPath: "/run/b/api.sock" }]);
+  assert.deepEqual(after.services.get("api"), [{ taskId: "b", address: "/run/b/api.sock" }]);
   assert.equal(after.services.get("admin"), undefined);
   assert.equal(registry.deregisterTask("nobody"), 0);
   assert.equal(read().version, after.version, "nothing removed, nothing written");

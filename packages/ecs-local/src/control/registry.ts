@@ -10,8 +10,8 @@ export interface Instance {
   readonly discoveryName: string;
   /** ECS uses the task ID as the Cloud Map instance ID. */
   readonly instanceId: string;
-  /** The task's "network interface": the ingress socket of the port mapping. */
-  readonly socketPath: string;
+  /** Where Service Connect reaches it: see `Endpoint.address`. */
+  readonly address: string;
   readonly attributes: Readonly<Record<string, string>>;
 }
 
@@ -68,7 +68,7 @@ export class Registry {
     const services = new Map<string, Endpoint[]>();
     for (const instance of this.#instances.values()) {
       const list = services.get(instance.discoveryName) ?? [];
-      list.push({ taskId: instance.instanceId, socketPath: instance.socketPath });
+      list.push({ taskId: instance.instanceId, address: instance.address });
       services.set(instance.discoveryName, list);
     }
     for (const list of services.values()) list.sort((a, b) => a.taskId.localeCompare(b.taskId));

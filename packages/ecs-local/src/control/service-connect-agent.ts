@@ -367,9 +367,7 @@ function serversOf(
   for (const egress of config.egress) {
     servers.set(
       backendName(egress.discoveryName),
-      new Map(
-        (endpoints.get(egress.discoveryName) ?? []).map((e) => [serverName(e), e.socketPath]),
-      ),
+      new Map((endpoints.get(egress.discoveryName) ?? []).map((e) => [serverName(e), e.address])),
     );
   }
   return servers;

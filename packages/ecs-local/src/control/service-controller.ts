@@ -376,9 +376,10 @@ export class ServiceController {
       registry.register({
         discoveryName: entry.discoveryName,
         instanceId: task.id,
-        socketPath,
+        // One hop to the app on the run network when there is one; else its agent's socket.
+        address: task.address ? `${task.address}:${entry.containerPort}` : socketPath,
         attributes: {
-          AWS_INSTANCE_IPV4: "127.0.0.1",
+          AWS_INSTANCE_IPV4: task.address ?? "127.0.0.1",
           AWS_INSTANCE_PORT: String(entry.containerPort),
           ECS_CLUSTER_NAME: this.service.clusterName,
           ECS_SERVICE_NAME: this.service.name,

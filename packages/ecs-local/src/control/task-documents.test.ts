@@ -56,4 +56,15 @@ describe("a task's metadata documents", () => {
     assert.equal(stopped.DockerId, running.DockerId);
     assert.equal(stopped.ExitCode, 137);
   });
+
+  test("a container's network is its task's address on the run network, 127.0.0.1 without one", () => {
+    const [first] = definition.containers;
+    assert.ok(first);
+    const networks = (address?: string) =>
+      containerDocument(snapshot(address ? { address } : {}), first).Networks;
+    assert.deepEqual(networks("10.0.1.9"), [
+      { NetworkMode: "awsvpc", IPv4Addresses: ["10.0.1.9"] },
+    ]);
+    assert.deepEqual(networks(), [{ NetworkMode: "awsvpc", IPv4Addresses: ["127.0.0.1"] }]);
+  });
 });

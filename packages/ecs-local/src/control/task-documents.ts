@@ -28,6 +28,8 @@ export interface TaskSnapshot {
   readonly startedAt?: number;
   readonly containerHealth: (name: string) => HealthStatus;
   readonly exitCodes: Readonly<Record<string, number | null>>;
+  /** Its address on the run network; a task of a run without one shows 127.0.0.1. */
+  readonly address?: string | undefined;
 }
 
 export function taskArn(task: Pick<TaskSnapshot, "id" | "service" | "region" | "accountId">) {
@@ -61,7 +63,7 @@ export function containerDocument(
     ...(container.memoryMiB === undefined ? {} : { Limits: { Memory: container.memoryMiB } }),
     Type: "NORMAL",
     ContainerARN: `${taskArn(task)}/${container.name}`,
-    Networks: [{ NetworkMode: "awsvpc", IPv4Addresses: ["127.0.0.1"] }],
+    Networks: [{ NetworkMode: "awsvpc", IPv4Addresses: [task.address ?? "127.0.0.1"] }],
   };
 }
 

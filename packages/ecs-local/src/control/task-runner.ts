@@ -17,6 +17,7 @@ import { SERVICE_CONNECT_DEFAULTS } from "../proxy/defaults.js";
 import type { ServiceConnectRequest } from "../proxy/request-log.js";
 import type { HostEntry } from "../sandbox/hosts-file.js";
 import { type ContainerUsage, systemCpuNanos } from "../sandbox/process-usage.js";
+import type { RunNetwork } from "../sandbox/run-network.js";
 import { metadataUri } from "../sandbox/task-addresses.js";
 import {
   AGENT_GROUP,
@@ -84,6 +85,8 @@ export interface TaskRunContext {
    * is ready (`--faithful-cpu`). @default false
    */
   readonly cpuQuotaFromStart?: boolean;
+  /** Gives each task an `eth0` on the run network; without it tasks have only loopback. */
+  readonly network?: RunNetwork;
 }
 
 /**
@@ -155,6 +158,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
   failed = false;
   readonly exitCodes: Record<string, number | null> = {};
   readonly sockets: Record<string, string> = {};
+  address?: string;
   readonly #socketsByPort = new Map<number, string>();
   #sandbox?: TaskSandbox;
 
@@ -243,6 +247,9 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       hide: this.#ctx.hiddenPaths,
       signal: this.#abort.signal,
     });
+    if (this.#ctx.network) {
+      this.address = (await this.#ctx.network.attach(this.#sandbox.holderPid)).address;
+    }
     // The task's group, with the task definition's memory and CPU, before anything of the
     // task runs: each container and the agent start in a child group of it.
     this.#resources = await this.#ctx.resources.openTask(this.id, {
@@ -552,6 +559,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       containerHealth: (name) =>
         this.#containers.find((c) => c.definition.name === name)?.health.status ?? "UNKNOWN",
       exitCodes: this.exitCodes,
+      address: this.address,
     };
   }
 

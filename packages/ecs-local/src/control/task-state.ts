@@ -57,8 +57,13 @@ export interface ServiceTask extends TaskView {
   /** True when the task stopped on its own (exit, failed health) rather than by request. */
   readonly failed: boolean;
   readonly exitCodes: Readonly<Record<string, number | null>>;
-  /** Ingress socket per port-mapping name: the task's address in Cloud Map. */
+  /** Ingress socket per port-mapping name: what the ALB connects to. */
   readonly sockets: Readonly<Record<string, string>>;
+  /**
+   * The task's IPv4 address on the run network (its `eth0`), once it has one; undefined when
+   * the run has no network, and then Service Connect reaches it through its ingress sockets.
+   */
+  readonly address?: string | undefined;
   /** Whether it may receive traffic: RUNNING, and HEALTHY when it has a health check. */
   readonly ready: boolean;
   /** The revision of its family the task runs. */

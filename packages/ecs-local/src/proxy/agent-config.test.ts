@@ -46,8 +46,8 @@ const endpoints = new Map([
   [
     "backend",
     [
-      { taskId: "b1", socketPath: "/run/b1/api.sock" },
-      { taskId: "b2", socketPath: "/run/b2/api.sock" },
+      { taskId: "b1", address: "/run/b1/api.sock" },
+      { taskId: "b2", address: "/run/b2/api.sock" },
     ],
   ],
 ]);
@@ -156,6 +156,15 @@ test("a server added at run time gets the line the configuration would give it",
   }
 });
 
+test("an endpoint on the run network is its app's ip:port, reached in one hop", () => {
+  const [backend] = config.egress;
+  assert.ok(backend);
+  assert.match(
+    serverLine(config, agentPorts(config, [3000]), backend, "10.0.1.7:5000"),
+    /^10\.0\.1\.7:5000 check addr 127\.0\.0\.1 port \d+ inter 1d /,
+  );
+});
+
 test("haproxy accepts the rendered configuration, however deep the run folder", async (t) => {
   const haproxy = await findTool("haproxy");
   assert.ok(haproxy, "haproxy is a requirement of every run: `ecs-local doctor --fix`");
@@ -174,8 +183,8 @@ test("haproxy accepts the rendered configuration, however deep the run folder", 
     blocked: { ports: new Map([["cache", 6379]]), connectTimeoutMs: 500 },
   };
   const far = new Map([
-    ["backend", [{ taskId: "b", socketPath: join(task("b"), "api.sock") }]],
-    ["cache", [{ taskId: "c", socketPath: join(task("c"), "redis.sock") }]],
+    ["backend", [{ taskId: "b", address: join(task("b"), "api.sock") }]],
+    ["cache", [{ taskId: "c", address: join(task("c"), "redis.sock") }]],
   ]);
   assert.ok(join(task("b"), "api.sock").length > 150);
   const file = join(dir, "agent.cfg");

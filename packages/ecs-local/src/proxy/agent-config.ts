@@ -18,7 +18,7 @@
  */
 import { relative } from "node:path";
 import { SERVICE_CONNECT_DEFAULTS } from "./defaults.js";
-import type { Endpoint } from "./endpoints-file.js";
+import { type Endpoint, isSocketAddress } from "./endpoints-file.js";
 import { REQUEST_LOG_FORMAT, REQUEST_RING, REQUEST_SAMPLE_EVERY } from "./request-log.js";
 
 /** A port mapping of the task, reached by others through its unix socket. */
@@ -239,19 +239,21 @@ export function blockedPort(config: AgentConfig, discoveryName: string): number 
 
 /**
  * What follows an endpoint's server name, in the configuration and at run time alike: its
- * ingress socket and {@link serverOptions}; or, for a discovery name the task's security groups
- * block, the blackhole with no checks and no ejection, so every connection waits out the
- * connect timeout as on AWS rather than failing at once on a server marked down.
+ * address (the app on the run network, or the target agent's ingress socket) and
+ * {@link serverOptions}; or, for a discovery name the task's security groups block, the
+ * blackhole with no checks and no ejection, so every connection waits out the connect timeout
+ * as on AWS rather than failing at once on a server marked down.
  */
 export function serverLine(
   config: AgentConfig,
   ports: Pick<AgentPorts, "outlierClock">,
   egress: EgressConfig,
-  socketPath: string,
+  address: string,
 ): string {
   const port = blockedPort(config, egress.discoveryName);
   if (port !== undefined) return `${BLACKHOLE_ADDRESS}:${port}`;
-  return `${agentSocket(config, socketPath)} ${serverOptions(egress, config.outlier, ports)}`;
+  const server = isSocketAddress(address) ? agentSocket(config, address) : address;
+  return `${server} ${serverOptions(egress, config.outlier, ports)}`;
 }
 
 function backendSection(
@@ -287,7 +289,7 @@ function backendSection(
   }
   for (const endpoint of endpoints) {
     lines.push(
-      `    server ${serverName(endpoint)} ${serverLine(config, ports, egress, endpoint.socketPath)}`,
+      `    server ${serverName(endpoint)} ${serverLine(config, ports, egress, endpoint.address)}`,
     );
   }
   lines.push("");

@@ -23,18 +23,18 @@ test("the changes turn the servers the agent has into Cloud Map's endpoints", ()
     [
       "backend",
       [
-        { taskId: "b2", socketPath: "/run/b2/api.sock" },
-        { taskId: "b3", socketPath: "/run/b3/api.sock" },
+        { taskId: "b2", address: "/run/b2/api.sock" },
+        { taskId: "b3", address: "/run/b3/api.sock" },
       ],
     ],
-    ["cache", [{ taskId: "c1", socketPath: "/run/c1/redis.sock" }]],
-    ["unused", [{ taskId: "u1", socketPath: "/run/u1/x.sock" }]],
+    ["cache", [{ taskId: "c1", address: "/run/c1/redis.sock" }]],
+    ["unused", [{ taskId: "u1", address: "/run/u1/x.sock" }]],
   ]);
   const changes = endpointChanges(have, ["backend", "cache", "backend"], want);
   assert.deepEqual(changes, {
     add: [
-      { backend: "sc-backend", server: "task-b3", socketPath: "/run/b3/api.sock" },
-      { backend: "sc-cache", server: "task-c1", socketPath: "/run/c1/redis.sock" },
+      { backend: "sc-backend", server: "task-b3", address: "/run/b3/api.sock" },
+      { backend: "sc-cache", server: "task-c1", address: "/run/c1/redis.sock" },
     ],
     remove: [{ backend: "sc-backend", server: "task-b1" }],
   });
@@ -47,7 +47,7 @@ test("the changes turn the servers the agent has into Cloud Map's endpoints", ()
 test("a new server is added, its checks and itself enabled; a leaving one goes to maintenance, then is deleted", () => {
   const steps = endpointSteps(
     {
-      add: [{ backend: "sc-backend", server: "task-b3", socketPath: "/run/b3/api.sock" }],
+      add: [{ backend: "sc-backend", server: "task-b3", address: "/run/b3/api.sock" }],
       remove: [{ backend: "sc-backend", server: "task-b1" }],
     },
     (backend, path) => `unix@..${path.slice(4)} check # ${backend}`,
@@ -68,8 +68,8 @@ test("a server of a backend without checks (a blocked one) is enabled, its check
   const steps = endpointSteps(
     {
       add: [
-        { backend: "sc-open", server: "task-o1", socketPath: "/run/o1/web.sock" },
-        { backend: "sc-blocked", server: "task-x1", socketPath: "/run/x1/web.sock" },
+        { backend: "sc-open", server: "task-o1", address: "/run/o1/web.sock" },
+        { backend: "sc-blocked", server: "task-x1", address: "/run/x1/web.sock" },
       ],
       remove: [],
     },
@@ -91,7 +91,7 @@ test("a server of a backend without checks (a blocked one) is enabled, its check
 test("only a confirmed add or delete changes what the agent is known to have", () => {
   const [add, health, enable, maint, del] = endpointSteps(
     {
-      add: [{ backend: "sc-backend", server: "task-b3", socketPath: "/run/b3/api.sock" }],
+      add: [{ backend: "sc-backend", server: "task-b3", address: "/run/b3/api.sock" }],
       remove: [{ backend: "sc-backend", server: "task-b1" }],
     },
     (_backend, path) => `unix@${path}`,

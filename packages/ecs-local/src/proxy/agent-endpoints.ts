@@ -11,7 +11,7 @@ import type { Endpoint } from "./endpoints-file.js";
 export type AgentServers = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
 export interface EndpointChanges {
-  readonly add: readonly { backend: string; server: string; socketPath: string }[];
+  readonly add: readonly { backend: string; server: string; address: string }[];
   readonly remove: readonly { backend: string; server: string }[];
 }
 
@@ -20,14 +20,14 @@ export function endpointChanges(
   discoveryNames: Iterable<string>,
   endpoints: ReadonlyMap<string, readonly Endpoint[]>,
 ): EndpointChanges {
-  const add: { backend: string; server: string; socketPath: string }[] = [];
+  const add: { backend: string; server: string; address: string }[] = [];
   const remove: { backend: string; server: string }[] = [];
   for (const name of new Set(discoveryNames)) {
     const backend = backendName(name);
     const have = current.get(backend) ?? new Map<string, string>();
-    const want = new Map((endpoints.get(name) ?? []).map((e) => [serverName(e), e.socketPath]));
-    for (const [server, socketPath] of want) {
-      if (!have.has(server)) add.push({ backend, server, socketPath });
+    const want = new Map((endpoints.get(name) ?? []).map((e) => [serverName(e), e.address]));
+    for (const [server, address] of want) {
+      if (!have.has(server)) add.push({ backend, server, address });
     }
     for (const server of have.keys()) {
       if (!want.has(server)) remove.push({ backend, server });
@@ -53,16 +53,16 @@ export interface AgentStep {
  */
 export function endpointSteps(
   changes: EndpointChanges,
-  serverLine: (backend: string, socketPath: string) => string,
+  serverLine: (backend: string, address: string) => string,
   checked: (backend: string) => boolean = () => true,
 ): AgentStep[] {
   return [
-    ...changes.add.flatMap(({ backend, server, socketPath }): AgentStep[] => [
+    ...changes.add.flatMap(({ backend, server, address }): AgentStep[] => [
       {
-        command: `add server ${backend}/${server} ${serverLine(backend, socketPath)}`,
+        command: `add server ${backend}/${server} ${serverLine(backend, address)}`,
         backend,
         server,
-        effect: { added: socketPath },
+        effect: { added: address },
       },
       ...(checked(backend)
         ? [{ command: `enable health ${backend}/${server}`, backend, server, effect: undefined }]

@@ -6,16 +6,16 @@ test("round-trips through render and parse", () => {
   const text = renderEndpoints({
     version: 3,
     services: new Map([
-      ["backend", [{ taskId: "b1", socketPath: "/r/b1.sock" }]],
+      ["backend", [{ taskId: "b1", address: "/r/b1.sock" }]],
+      ["cache", [{ taskId: "c1", address: "10.0.1.2:6379" }]],
       ["empty", []],
     ]),
   });
   const r = parseEndpoints(text);
   assert.ok(r.ok);
   assert.equal(r.snapshot.version, 3);
-  assert.deepEqual(r.snapshot.services.get("backend"), [
-    { taskId: "b1", socketPath: "/r/b1.sock" },
-  ]);
+  assert.deepEqual(r.snapshot.services.get("backend"), [{ taskId: "b1", address: "/r/b1.sock" }]);
+  assert.deepEqual(r.snapshot.services.get("cache"), [{ taskId: "c1", address: "10.0.1.2:6379" }]);
   assert.deepEqual(r.snapshot.services.get("empty"), []);
 });
 
@@ -28,8 +28,13 @@ test("bad files are values with a reason", async (t) => {
     ["list not an array", '{"version": 1, "services": {"a": {}}}', /services\.a must be an array/],
     [
       "relative socket",
-      '{"version": 1, "services": {"a": [{"taskId": "x", "socketPath": "x.sock"}]}}',
+      '{"version": 1, "services": {"a": [{"taskId": "x", "address": "x.sock"}]}}',
       /services\.a\[0\]/,
+    ],
+    [
+      "host name instead of an address",
+      '{"version": 1, "services": {"a": [{"taskId": "x", "address": "backend:5000"}]}}',
+      /ip:port, or an absolute socket path/,
     ],
   ];
   for (const [name, text, problem] of cases) {

@@ -5,7 +5,7 @@
  *
  * ```json
  * { "version": 7,
- *   "services": { "backend-container": [ { "taskId": "backend-1", "socketPath": "/…/backend-1/api.sock" } ] } }
+ *   "services": { "backend-container": [ { "taskId": "backend-1", "address": "10.0.1.1:5000" } ] } }
  * ```
  *
  * Only healthy, registered tasks are listed; a name with no entry (or `[]`) has no endpoint.
@@ -15,11 +15,23 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
-/** One task serving a discovery name, reached through its ingress socket. */
+/** One task serving a discovery name. */
 export interface Endpoint {
   readonly taskId: string;
-  readonly socketPath: string;
+  /**
+   * Where an agent connects to reach it: `ip:port`, the task's app on the run network; or,
+   * when the run has no network (see `RunNetwork`), the absolute path of the task's ingress
+   * socket, through its own agent.
+   */
+  readonly address: string;
 }
+
+/** Whether an endpoint address is a unix socket path rather than `ip:port`. */
+export function isSocketAddress(address: string): boolean {
+  return address.startsWith("/");
+}
+
+const IP_PORT = /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/;
 
 export interface EndpointsSnapshot {
   /** Increases with every write; for logs (changes are detected by content). */
@@ -59,18 +71,18 @@ export function parseEndpoints(text: string): EndpointsParseResult {
     if (!Array.isArray(list)) return { ok: false, problem: `services.${name} must be an array` };
     const endpoints: Endpoint[] = [];
     for (const [i, e] of list.entries()) {
-      const { taskId, socketPath } = (e ?? {}) as Record<string, unknown>;
+      const { taskId, address } = (e ?? {}) as Record<string, unknown>;
       if (
         typeof taskId !== "string" ||
-        typeof socketPath !== "string" ||
-        !socketPath.startsWith("/")
+        typeof address !== "string" ||
+        !(isSocketAddress(address) || IP_PORT.test(address))
       ) {
         return {
           ok: false,
-          problem: `services.${name}[${i}] needs a taskId and an absolute socketPath`,
+          problem: `services.${name}[${i}] needs a taskId and an address (ip:port, or an absolute socket path)`,
         };
       }
-      endpoints.push({ taskId, socketPath });
+      endpoints.push({ taskId, address });
     }
     out.set(name, endpoints);
   }

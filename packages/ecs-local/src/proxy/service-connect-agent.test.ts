@@ -1,7 +1,8 @@
 /**
  * End to end through real namespaces and sockets: two backend tasks (both on port 5000), a
  * frontend task whose /etc/hosts maps the Service Connect alias to its agent's egress, every
- * task with its own haproxy as ECS gives each its own Envoy.
+ * task with its own haproxy as ECS gives each its own Envoy, all on a run network as `up`
+ * gives them when it runs as root.
  */
 import assert from "node:assert/strict";
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -17,6 +18,7 @@ import pino from "pino";
 import { ServiceConnectAgent } from "../control/service-connect-agent.js";
 import { assignAliasAddresses } from "../sandbox/hosts-file.js";
 import { isRunning } from "../sandbox/procs.js";
+import { RunNetwork } from "../sandbox/run-network.js";
 import { TaskSandbox } from "../sandbox/task-sandbox.js";
 import { counter, serverRow } from "./agent-stats.js";
 import type { Endpoint } from "./endpoints-file.js";
@@ -73,6 +75,9 @@ test("service connect between sandboxed tasks", async (t) => {
   });
   const agents: ServiceConnectAgent[] = [];
   t.after(() => Promise.all(agents.map((a) => a.stop())));
+  const network = await RunNetwork.create();
+  assert.ok(network instanceof RunNetwork, `no run network: ${JSON.stringify(network)}`);
+  t.after(() => network.close());
 
   // A stand-in control plane for the task metadata endpoint.
   const controlSocket = path.join(runDir, "control.sock");
@@ -85,7 +90,14 @@ test("service connect between sandboxed tasks", async (t) => {
 
   const backends = new Map<
     string,
-    { sandbox: TaskSandbox; agent: ServiceConnectAgent; api: Endpoint; raw: Endpoint }
+    {
+      sandbox: TaskSandbox;
+      agent: ServiceConnectAgent;
+      api: Endpoint;
+      raw: Endpoint;
+      /** The agent's ingress socket of port 5000, what the ALB connects to. */
+      apiSocket: string;
+    }
   >();
   await Promise.all(
     ["b1", "b2"].map(async (taskId) => {
@@ -98,16 +110,22 @@ test("service connect between sandboxed tasks", async (t) => {
       const appLines = createInterface({ input: app.stdout });
       let up = 0;
       await new Promise<void>((resolve) => appLines.on("line", () => ++up === 2 && resolve()));
-      const api = { taskId, socketPath: path.join(sandbox.dir, "api.sock") };
-      const raw = { taskId, socketPath: path.join(sandbox.dir, "raw.sock") };
+      const { address } = await network.attach(sandbox.holderPid);
+      const api = { taskId, address: `${address}:5000` };
+      const raw = { taskId, address: `${address}:6000` };
+      const apiSocket = path.join(sandbox.dir, "api.sock");
       const agent = await ServiceConnectAgent.start({
         sandbox,
         config: {
           taskId,
           dir: sandbox.dir,
           ingress: [
-            { portName: "api", containerPort: 5000, socketPath: api.socketPath },
-            { portName: "raw", containerPort: 6000, socketPath: raw.socketPath },
+            { portName: "api", containerPort: 5000, socketPath: apiSocket },
+            {
+              portName: "raw",
+              containerPort: 6000,
+              socketPath: path.join(sandbox.dir, "raw.sock"),
+            },
           ],
           egress: [],
           adminSocket: path.join(sandbox.dir, "agent.sock"),
@@ -120,7 +138,7 @@ test("service connect between sandboxed tasks", async (t) => {
         logger,
       });
       agents.push(agent);
-      backends.set(taskId, { sandbox, agent, api, raw });
+      backends.set(taskId, { sandbox, agent, api, raw, apiSocket });
     }),
   );
   const b1 = backends.get("b1");
@@ -135,6 +153,7 @@ test("service connect between sandboxed tasks", async (t) => {
   const aliases = assignAliasAddresses(["backend-container.local", "backend-raw.local"]);
   const frontend = await TaskSandbox.create({ taskId: "f1", runDir, hosts: aliases });
   sandboxes.push(frontend);
+  await network.attach(frontend.holderPid);
   const front = await ServiceConnectAgent.start({
     sandbox: frontend,
     config: {
@@ -272,7 +291,8 @@ test("service connect between sandboxed tasks", async (t) => {
   await t.test(
     "a dead endpoint among live ones costs no request: the retry goes elsewhere",
     async () => {
-      const gone = { taskId: "gone", socketPath: path.join(runDir, "gone.sock") };
+      // A task whose app is gone: its address refuses the connection.
+      const gone = { taskId: "gone", address: b1.api.address.replace(/:5000$/, ":5999") };
       await setEndpoints({ "backend-container": [b1.api, gone, b2.api] });
       const statuses = [];
       for (let i = 0; i < 9; i++) {
@@ -320,7 +340,7 @@ test("service connect between sandboxed tasks", async (t) => {
 
   await t.test("an unreachable endpoint answers 503, as Envoy's connect failure does", async () => {
     await setEndpoints({
-      "backend-container": [{ taskId: "gone", socketPath: path.join(runDir, "nope.sock") }],
+      "backend-container": [{ taskId: "gone", address: b1.api.address.replace(/:5000$/, ":5999") }],
     });
     assert.equal((await curl("http://backend-container.local:5000/")).status, 503);
   });
@@ -340,26 +360,49 @@ test("service connect between sandboxed tasks", async (t) => {
     assert.ok(Number(rss) > 0);
   });
 
+  await t.test(
+    "without a run network an endpoint is the target agent's ingress socket: two hops",
+    async () => {
+      await setEndpoints({
+        "backend-container": [
+          { taskId: "b1", address: b1.apiSocket },
+          { taskId: "b2", address: b2.apiSocket },
+        ],
+      });
+      assert.deepEqual([...new Set(await answers(4))].sort(), ["b1", "b2"]);
+    },
+  );
+
   await t.test("draining refuses new inbound connections; outbound ones keep working", async () => {
-    await setEndpoints({ "backend-container": [b1.api, b2.api] });
-    assert.equal(await accepts(b2.api.socketPath), true);
+    await setEndpoints({
+      "backend-container": [
+        { taskId: "b1", address: b1.apiSocket },
+        { taskId: "b2", address: b2.apiSocket },
+      ],
+    });
+    assert.equal(await accepts(b2.apiSocket), true);
     await b2.agent.drainInbound();
-    assert.equal(await accepts(b2.api.socketPath), false, "b2's ingress takes no connection");
-    // A request that picks b2 fails to connect and is retried on b1: none fails.
+    assert.equal(await accepts(b2.apiSocket), false, "b2's ingress takes no connection");
+    // A request that picks b2's socket fails to connect and is retried on b1: none fails.
     assert.deepEqual(await answers(4), ["b1", "b1", "b1", "b1"]);
+    // On the run network the app is reached directly; the drain is Cloud Map's to do.
+    await setEndpoints({ "backend-container": [] });
+    await setEndpoints({ "backend-container": [b1.api, b2.api] });
+    assert.deepEqual([...new Set(await answers(4))].sort(), ["b1", "b2"]);
   });
 
   await t.test("a soft stop lets an in-flight request finish, then the agent exits 0", async () => {
     await setEndpoints({ "backend-container": [b1.api] });
     const slow = curl("http://backend-container.local:5000/slow?ms=800");
     await sleep(200);
-    // As the control plane stops a task: deregister it, then stop its agent.
+    // As the control plane stops a task: deregistered, its agent stops; the task's own
+    // outbound request through it finishes first.
     await setEndpoints({ "backend-container": [] });
     const stopAt = Date.now();
-    const stopped = b1.agent.stop();
+    const stopped = front.stop();
     assert.deepEqual(await slow, { status: 200, body: "b1 slow done" });
     await stopped;
-    assert.equal(b1.agent.process.exitCode, 0);
+    assert.equal(front.process.exitCode, 0);
     const drainTook = Date.now() - stopAt;
     assert.ok(drainTook < 3000, `drain took ${drainTook} ms`);
   });

@@ -30,6 +30,8 @@ export interface TaskState {
   readonly exitCodes: Readonly<Record<string, number | null>>;
   /** Stopped through StopTask. */
   readonly stoppedByUser: boolean;
+  /** Its address on the run network; a task of a run without one shows 127.0.0.1. */
+  readonly address?: string | undefined;
 }
 
 export interface ServiceState {

@@ -20,7 +20,7 @@ const instance = (
 ): Instance => ({
   discoveryName,
   instanceId: id,
-  socketPath: `/run/${id}.sock`,
+  address: `/run/${id}.sock`,
   attributes: { AWS_INSTANCE_PORT: "5000", ...attributes },
 });
 

@@ -39,6 +39,7 @@ export function controlPlaneSource(plane: ControlPlane, model: Model): AwsApiSou
             failed: t.failed,
             exitCodes: { ...t.exitCodes },
             stoppedByUser: stoppedByUser.has(t.id),
+            address: t.address,
           })),
           events: [...c.serviceEvents],
           deployments: c.deployments(),

@@ -280,7 +280,7 @@ export function taskShape(
             name: "networkInterfaceId",
             value: `eni-${attachmentId.replace(/-/g, "").slice(0, 17)}`,
           },
-          { name: "privateIPv4Address", value: "127.0.0.1" },
+          { name: "privateIPv4Address", value: task.address ?? "127.0.0.1" },
         ],
       },
     ],
@@ -298,7 +298,7 @@ export function taskShape(
         ...(exitCode === undefined || exitCode === null ? {} : { exitCode }),
         // ecs-local keeps one verdict per task (its essential containers together).
         healthStatus: container.healthCheck ? task.health : "UNKNOWN",
-        networkInterfaces: [{ attachmentId, privateIpv4Address: "127.0.0.1" }],
+        networkInterfaces: [{ attachmentId, privateIpv4Address: task.address ?? "127.0.0.1" }],
         ...(container.memoryMiB === undefined ? {} : { memory: String(container.memoryMiB) }),
       };
     }),

@@ -28,6 +28,7 @@ import { ensureHostRequirements } from "../../sandbox/host-check.js";
 import { RUN_REQUIREMENTS } from "../../sandbox/host-requirements.js";
 import { probeNamespaces } from "../../sandbox/probe.js";
 import { killProcessesUnder } from "../../sandbox/procs.js";
+import { RunNetwork } from "../../sandbox/run-network.js";
 import { resourceAccounting, runResources } from "../../sandbox/task-resources.js";
 import { DEFAULT_SECRETS_FILE_NAME, loadSecretValues } from "../../secrets/load-secret-values.js";
 import type { SecretValues } from "../../secrets/secret-values.js";
@@ -195,7 +196,14 @@ async function serve(options: {
   });
   await resources.ready;
   const aliases = namespaceAliases(model.services);
+  const network = await RunNetwork.create();
+  if (!(network instanceof RunNetwork)) {
+    say(
+      `▸ no run network (${network.unavailable}): Service Connect goes through each target's agent`,
+    );
+  }
   const createTask = taskRunnerFactory({
+    ...(network instanceof RunNetwork ? { network } : {}),
     runDir: layout.runDir,
     cpuQuotaFromStart: options.faithfulCpu,
     resources,
@@ -223,6 +231,9 @@ async function serve(options: {
     faithfulRouting: options.faithfulRouting,
     onEvent: (line) => say(`  ${line.replace(/^\d{4}-\S+ /, "")}`),
   });
+  const closeNetwork = async () => {
+    if (network instanceof RunNetwork) await network.close();
+  };
   const api = new ApiServer(runtime);
   const apiUrl = await api.start({ port: 0 });
   const awsApi = new AwsApiServer(controlPlaneSource(runtime, model));
@@ -240,7 +251,7 @@ async function serve(options: {
   } catch (error) {
     // Whatever started must not outlive us: stop it, then report the error.
     await runtime.shutdown("start failed");
-    await Promise.all([api.close(), awsApi.close()]);
+    await Promise.all([api.close(), awsApi.close(), closeNetwork()]);
     rmSync(layout.stateFile, { force: true });
     throw error;
   }
@@ -265,7 +276,7 @@ async function serve(options: {
       : undefined;
   await runtime.closed;
   watching?.close();
-  await Promise.all([api.close(), awsApi.close()]);
+  await Promise.all([api.close(), awsApi.close(), closeNetwork()]);
   rmSync(layout.stateFile, { force: true });
   say("▸ stopped; no task is left running");
 }
