@@ -3,6 +3,10 @@
  * from the agents' own counters (`show stat`), read once a second, so they cost the data path
  * nothing per request; response times come from the agents' request records, which each agent
  * writes for one request in ten.
+ *
+ * A target's inbound connections are counted where they pass: its agent's ingress listener
+ * for the ALB's (and for Service Connect's when the run has no network), and each client
+ * agent's connections straight to the target's app on the run network, which bypass it.
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { serviceConnectSeries } from "../../model/service-connect-series.js";
@@ -133,16 +137,38 @@ export class ServiceConnectMetrics {
         const labels = this.#inbound(entry.discoveryName);
         const open = statCounter(row, "scur");
         const accepted = this.#grew(`${key}\nstot`, statCounter(row, "stot"));
-        this.#open.set(key, { labels, open, at: atMs });
-        this.#newConnections.inc(labels, accepted);
-        this.#store("NewConnectionCount", labels, accepted, "count");
-        this.#store("ActiveConnectionCount", labels, open, "value");
+        this.#connections(key, labels, accepted, open, atMs);
       } else if (proxy.startsWith("sc-")) {
         const discoveryName = proxy.slice("sc-".length);
         if (server === "BACKEND") this.#backend(key, service, discoveryName, row, atMs);
-        else if (server !== "FRONTEND") this.#endpoint(key, service, discoveryName, row);
+        else if (server !== "FRONTEND") {
+          this.#endpoint(key, service, discoveryName, row);
+          if (reachesAppDirectly(row)) {
+            // HTTP keeps connections (in use or idle) across requests; TCP has one per session.
+            const open = Math.max(
+              statCounter(row, "scur"),
+              statCounter(row, "used_conn_cur") + statCounter(row, "idle_conn_cur"),
+            );
+            const opened = this.#grew(`${key}\nconnect`, statCounter(row, "connect"));
+            this.#connections(key, this.#inbound(discoveryName), opened, open, atMs);
+          }
+        }
       }
     }
+  }
+
+  /** Inbound connections of a discovery name, as one reader (listener or endpoint) saw them. */
+  #connections(
+    key: string,
+    labels: Record<string, string>,
+    opened: number,
+    open: number,
+    atMs: number,
+  ): void {
+    this.#open.set(key, { labels, open, at: atMs });
+    this.#newConnections.inc(labels, opened);
+    this.#store("NewConnectionCount", labels, opened, "count");
+    this.#store("ActiveConnectionCount", labels, open, "value");
   }
 
   /** A sampled request record: its response time. */
@@ -250,4 +276,14 @@ export class ServiceConnectMetrics {
   #windows() {
     return [...this.#edges.values()];
   }
+}
+
+/**
+ * Whether an endpoint's connections go straight to its app (an address on the run network),
+ * not through its agent's ingress socket, which counts them itself, nor to the blackhole of a
+ * blocked name, where no connection is ever made.
+ */
+function reachesAppDirectly(row: StatRow): boolean {
+  const address = row.addr ?? "";
+  return /^\d+\.\d+\.\d+\.\d+:\d+$/.test(address) && !address.startsWith("127.");
 }
