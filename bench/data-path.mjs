@@ -1,8 +1,10 @@
 // The Service Connect data path, measured side by side in one run (issue 9's benchmark):
 //  - throughput (wrk, same client and concurrency everywhere) of the backend hit directly
-//    inside its task, through Service Connect from the frontend task, and through a reference
-//    pair of plain haproxy processes in the same two tasks; a TCP alias against TCP direct
-//    (bench/fixtures/tcp-app);
+//    inside its task, through Service Connect from the frontend task, through a reference
+//    pair of plain haproxy processes in the same two tasks (ECS's two-proxy shape), and
+//    through one plain haproxy in the frontend task (ecs-local's one-hop shape, on the run
+//    network); a TCP alias against TCP direct, the same references in tcp mode, and the run
+//    network with no proxy (bench/fixtures/tcp-app). It needs root, for the run network;
 //  - latency at a fixed rate, open loop, microsecond histograms, direct and through the alias;
 //  - the agents' memory after the load;
 //  - the backend's own throughput inside ecs-local against the same build run bare on the host
@@ -90,8 +92,20 @@ async function up(app, stateDir) {
     return response.json();
   };
   const holder = async (service) => (await task(service)).holderPid;
+  /** The first endpoint of a discovery name in Cloud Map: `ip:port` on the run network. */
+  const endpoint = (discoveryName) => {
+    const file = JSON.parse(readFileSync(join(stateDir, "run/endpoints.json"), "utf8"));
+    const address = file.services[discoveryName]?.[0]?.address;
+    if (!/^\d+\.\d+\.\d+\.\d+:\d+$/.test(address ?? "")) {
+      throw new Error(
+        `${discoveryName} has no endpoint on the run network (${address}); run as root`,
+      );
+    }
+    return address;
+  };
   return {
     holder,
+    endpoint,
     taskId: async (service) => (await task(service)).taskId,
     down: async () => {
       await exec(process.execPath, [cli, "--state-dir", stateDir, "down"], { env });
@@ -230,13 +244,18 @@ async function bareBackend(dir, taskId) {
 /**
  * The reference: haproxy in both roles, as plainly as it can be written, in the same tasks:
  * an http-mode listener in the frontend task, a tcp-mode one on a unix socket in the backend
- * task in front of the app.
+ * task in front of the app (ECS's shape, two proxies). With `peer` (the app's `ip:port` on the
+ * run network), the frontend task's listener alone, connecting to the app: ecs-local's shape.
  */
-async function referencePair(backendPid, frontendPid, { appPort, mode, path, records = false }) {
-  const name = `reference-${mode}${records ? "-records" : ""}`;
+async function referencePair(
+  backendPid,
+  frontendPid,
+  { appPort, mode, path, records = false, peer },
+) {
+  const name = `reference-${mode}${records ? "-records" : ""}${peer ? "-one-hop" : ""}`;
   const socket = join(work, `${name}.sock`);
   const admin = join(work, `${name}-admin.sock`);
-  const port = records ? 14_001 : 14_000;
+  const port = 14_000 + (records ? 1 : 0) + (peer ? 2 : 0);
   const common =
     "defaults\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n";
   const inbound = `${common}frontend in\n    mode tcp\n    bind unix@${socket} mode 666\n    default_backend app\nbackend app\n    mode tcp\n    server app 127.0.0.1:${appPort}\n`;
@@ -249,7 +268,7 @@ async function referencePair(backendPid, frontendPid, { appPort, mode, path, rec
   const log = records
     ? '    log ring@sc-requests local0\n    log-format "%b %ST %Tr %B %U %tsc"\n    http-request set-log-level silent unless { rand(10) eq 0 }\n'
     : "";
-  const outbound = `${global}${common}frontend out\n    mode ${mode}\n    bind 127.0.0.1:${port}\n${log}    default_backend peer\nbackend peer\n    mode ${mode}\n${reuse}    server peer unix@${socket}\n`;
+  const outbound = `${global}${common}frontend out\n    mode ${mode}\n    bind 127.0.0.1:${port}\n${log}    default_backend peer\nbackend peer\n    mode ${mode}\n${reuse}    server peer ${peer ?? `unix@${socket}`}\n`;
   const start = (pid, name, text) => {
     const file = join(work, `${name}.cfg`);
     writeFileSync(file, text);
@@ -273,7 +292,7 @@ async function referencePair(backendPid, frontendPid, { appPort, mode, path, rec
     return child;
   };
   const processes = [
-    start(backendPid, `${name}-in`, inbound),
+    ...(peer ? [] : [start(backendPid, `${name}-in`, inbound)]),
     start(frontendPid, `${name}-out`, outbound),
   ];
   await sleep(500);
@@ -341,6 +360,12 @@ async function main() {
       path: "/api/message",
       records: true,
     });
+    const oneHop = await referencePair(backend, frontend, {
+      appPort: 5000,
+      mode: "http",
+      path: "/api/message",
+      peer: app.endpoint("backend-container"),
+    });
     const bare = await bareBackend(backendBuild(appState), await app.taskId("backend"));
     const rates = await interleaved([
       { name: "direct", pid: backend, url: "http://127.0.0.1:5000/api/message" },
@@ -350,11 +375,13 @@ async function main() {
         url: "http://backend-container.local:5000/api/message",
       },
       { name: "haproxy reference", pid: frontend, url: reference.url },
+      { name: "one-hop reference", pid: frontend, url: oneHop.url },
       { name: "reference + records", pid: frontend, url: recorded.url },
       { name: "bare", pid: undefined, url: bare.url },
     ]);
     reference.stop();
     recorded.stop();
+    oneHop.stop();
     bare.stop();
     const direct = range(rates.direct);
     const sc = range(rates["service connect"]);
@@ -368,6 +395,13 @@ async function main() {
       `target ≥ 0.60, ≥ reference (${(sc.median / ref.median).toFixed(2)}× it)`,
     );
     row("haproxy reference pair, same tasks", ref.text, (ref.median / direct.median).toFixed(2));
+    const plain = range(rates["one-hop reference"]);
+    row(
+      "one plain haproxy in the frontend task → the app on the run network",
+      plain.text,
+      (plain.median / direct.median).toFixed(2),
+      `Service Connect is ${(sc.median / plain.median).toFixed(2)}× it: what the agent's semantics cost`,
+    );
     const withRecords = range(rates["reference + records"]);
     row(
       "the reference writing Service Connect's request records, read as written",
@@ -425,12 +459,22 @@ async function main() {
       mode: "tcp",
       path: "/",
     });
+    const oneHop = await referencePair(server, caller, {
+      appPort: 7000,
+      mode: "tcp",
+      path: "/",
+      peer: tcp.endpoint("raw"),
+    });
+    const network = `http://${tcp.endpoint("raw")}/`;
     const rates = await interleaved([
       { name: "tcp direct", pid: server, url: "http://127.0.0.1:7000/" },
       { name: "tcp alias", pid: caller, url: "http://tcp-server.local:7000/" },
       { name: "tcp reference", pid: caller, url: reference.url },
+      { name: "tcp one-hop reference", pid: caller, url: oneHop.url },
+      { name: "tcp network", pid: caller, url: network },
     ]);
     reference.stop();
+    oneHop.stop();
     const direct = range(rates["tcp direct"]);
     const alias = range(rates["tcp alias"]);
     row("TCP direct, inside the server task", direct.text, "1.00");
@@ -445,6 +489,19 @@ async function main() {
       "haproxy reference pair in tcp mode, same tasks",
       ref.text,
       (ref.median / direct.median).toFixed(2),
+    );
+    const plain = range(rates["tcp one-hop reference"]);
+    row(
+      "one plain haproxy in tcp mode in the client task → the app on the run network",
+      plain.text,
+      (plain.median / direct.median).toFixed(2),
+    );
+    const bareNetwork = range(rates["tcp network"]);
+    row(
+      "no proxy: the client task straight to the server's address on the run network",
+      bareNetwork.text,
+      (bareNetwork.median / direct.median).toFixed(2),
+      "the run network's own cost",
     );
   } finally {
     await tcp.down();
