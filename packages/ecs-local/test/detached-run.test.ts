@@ -58,6 +58,12 @@ test("up -d returns when healthy; ps, logs -f and down work on the background ru
   assert.equal(ps.code, 0, ps.stderr);
   assert.match(ps.stdout, /^web {2}desired 1 {2}running 1 {2}healthy 1/m);
   assert.match(ps.stdout, /^api {2}desired 1 {2}running 1 {2}healthy 1/m);
+  // Each running task shows its address on the run network.
+  assert.equal(
+    ps.stdout.match(/^ {2}\w{12} {2}RUNNING .* 10\.0\.\d+\.\d+$/gm)?.length,
+    2,
+    ps.stdout,
+  );
 
   // logs -f: the history first, then it follows until stopped.
   const follower = spawn(process.execPath, [CLI, "--state-dir", stateDir, "logs", "web", "-f"], {

@@ -138,8 +138,10 @@ export interface TaskStatusView {
   readonly startedAt?: string;
   readonly stoppedReason?: string;
   readonly exitCodes: Readonly<Record<string, number | null>>;
-  /** Cloud Map instance address: the ingress socket per port name. */
+  /** The ingress socket per port name, which the ALB connects to. */
   readonly sockets: Readonly<Record<string, string>>;
+  /** Its address on the run network, which Service Connect connects to, when the run has one. */
+  readonly address?: string;
 }
 
 /** One edge of the topology with its traffic over the last few seconds. */

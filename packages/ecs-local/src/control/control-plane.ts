@@ -345,6 +345,7 @@ export class ControlPlane implements ControlPlaneView, TargetSource {
         stoppedReason: t.stoppedReason,
         exitCodes: { ...t.exitCodes },
         sockets: { ...t.sockets },
+        ...(t.address ? { address: t.address } : {}),
       })),
       cloudMap: (controller.service.serviceConnect?.services ?? []).map((s) => ({
         discoveryName: s.discoveryName,

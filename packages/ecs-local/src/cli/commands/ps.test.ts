@@ -71,6 +71,7 @@ test("ps shows each service, its deployments, its tasks, their health, addresses
             health: "HEALTHY",
             exitCodes: {},
             sockets: { backend: "/run/tasks/aaaa/backend.sock" },
+            address: "10.0.1.1",
           },
           {
             id: "bbbbbbbbbbbbbbbb",
@@ -99,7 +100,7 @@ test("ps shows each service, its deployments, its tasks, their health, addresses
       "  Cloud Map: backend-container 1 instance(s)",
       "  scaling: 1..5 tasks",
       "    TargetTracking ECSServiceAverageMemoryUtilization: 23.4 (target 20); AlarmHigh ALARM, AlarmLow OK",
-      "  aaaaaaaaaaaa  RUNNING      HEALTHY  revision 1",
+      "  aaaaaaaaaaaa  RUNNING      HEALTHY  revision 1  10.0.1.1",
       "      backend → /run/tasks/aaaa/backend.sock",
       "  bbbbbbbbbbbb  STOPPED      UNKNOWN  stopped: Essential container in task exited (backend: exit code 1)  exit backend=1",
       "",

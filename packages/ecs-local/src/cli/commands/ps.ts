@@ -59,11 +59,12 @@ export function formatStatus(status: RunStatus, awsEndpoint?: string): string {
           (task.deploymentId && revisions.has(task.deploymentId) && task.lastStatus !== "STOPPED"
             ? `revision ${revisions.get(task.deploymentId)}  `
             : "") +
+          (task.address && task.lastStatus !== "STOPPED" ? `${task.address}  ` : "") +
           (task.stoppedReason ? `stopped: ${task.stoppedReason}` : "") +
           (exits ? `  exit ${exits}` : "")
         ).trimEnd(),
       );
-      // A task's address is its ingress socket: `curl --unix-socket <path> http://x/` reaches it.
+      // Each ingress socket takes a connection to its port: `curl --unix-socket <path> http://x/`.
       if (task.lastStatus !== "STOPPED") {
         for (const [port, socket] of Object.entries(task.sockets)) {
           lines.push(`      ${port} → ${socket}`);
