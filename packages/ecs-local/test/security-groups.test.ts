@@ -38,7 +38,7 @@ test("a backend cannot call the frontend's alias: it times out and the run says 
   const state = JSON.parse(readFileSync(join(stateDir, "run/state.json"), "utf8"));
 
   /** curl inside a task of `service`: the status, the body and how long it took. */
-  const call = async (service: string, url: string) => {
+  const call = async (service: string, url: string, maxSeconds = 20) => {
     const target = await fetch(`${state.apiUrl}/v1/exec/${service}`);
     const { holderPid } = (await target.json()) as { holderPid: number };
     const started = Date.now();
@@ -52,7 +52,7 @@ test("a backend cannot call the frontend's alias: it times out and the run says 
         "curl",
         "-s",
         "--max-time",
-        "20",
+        String(maxSeconds),
         "-w",
         "\n%{http_code}",
         url,
@@ -109,6 +109,18 @@ test("a backend cannot call the frontend's alias: it times out and the run says 
       ["SecurityGroupStack/frontendService/SecurityGroup/Resource"],
     ],
   );
+
+  // By address on the run network the groups decide too: the frontend reaches the backend's
+  // app, the backend's SYN to the frontend goes unanswered.
+  const address = (name: string) => {
+    const file = JSON.parse(readFileSync(join(stateDir, "run/endpoints.json"), "utf8"));
+    return file.services[name][0].address as string;
+  };
+  const direct = await call("frontend", `http://${address("backend")}/`);
+  assert.deepEqual([direct.status, direct.body], [200, "backend"]);
+  const dropped = await call("backend", `http://${address("frontend")}/`, 2);
+  assert.equal(dropped.status, 0, "no answer at all");
+  assert.ok(dropped.took >= 1_900, `gave up after ${dropped.took} ms: a refusal would be at once`);
 
   // The ALB → frontend:8000 that `addTargets` opened still works.
   assert.deepEqual(await get(`http://127.0.0.1:${port}/`), { status: 200, body: "frontend" });

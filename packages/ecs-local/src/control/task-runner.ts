@@ -248,7 +248,12 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       signal: this.#abort.signal,
     });
     if (this.#ctx.network) {
-      this.address = (await this.#ctx.network.attach(this.#sandbox.holderPid)).address;
+      // Its security groups decide who may connect to its ports over the run network.
+      const ports = taskDefinition.containers.flatMap((c) =>
+        c.portMappings.map((p) => p.containerPort),
+      );
+      const member = { group: service.name, ports };
+      this.address = (await this.#ctx.network.attach(this.#sandbox.holderPid, member)).address;
     }
     // The task's group, with the task definition's memory and CPU, before anything of the
     // task runs: each container and the agent start in a child group of it.
@@ -501,6 +506,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
     await this.#agent?.stop();
     await this.#metadataServer?.close();
     this.#abort.abort();
+    if (this.#sandbox) this.#ctx.network?.detach(this.#sandbox.holderPid);
     try {
       await this.#sandbox?.close();
     } finally {

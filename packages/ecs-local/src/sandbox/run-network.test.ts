@@ -52,6 +52,48 @@ test("tasks on the run network reach each other's apps by address, and nothing i
   assert.equal(hostLinks(), linksBefore);
 });
 
+test("with a policy, a task admits only the callers it allows, whichever joined first", async (t) => {
+  const runDir = await mkdtemp(path.join(tmpdir(), "ecs-local-network-"));
+  t.after(() => rm(runDir, { recursive: true, force: true }));
+  // web may reach api on 5000; nothing else is allowed.
+  const network = await RunNetwork.create({
+    policy: (from, to, port) => from === "web" && to === "api" && port === 5000,
+  });
+  assert.ok(network instanceof RunNetwork, `no run network: ${JSON.stringify(network)}`);
+  t.after(() => network.close());
+  const sandboxes: TaskSandbox[] = [];
+  t.after(() => Promise.all(sandboxes.map((s) => s.close())));
+  const join = async (taskId: string, group: string, ports: number[]) => {
+    const sandbox = await TaskSandbox.create({ taskId, runDir, hosts: [] });
+    sandboxes.push(sandbox);
+    const { address } = await network.attach(sandbox.holderPid, { group, ports });
+    if (ports.length > 0) {
+      const server = sandbox.spawn([process.execPath, "-e", SERVER, taskId], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      assert.ok(server.stdout);
+      await once(server.stdout, "data");
+    }
+    return { sandbox, address };
+  };
+  const api1 = await join("api1", "api", [5000]);
+  const web = await join("web", "web", []);
+  const other = await join("other", "other", []);
+  const api2 = await join("api2", "api", [5000]);
+  const call = (from: TaskSandbox, to: string) =>
+    from.exec(["curl", "-s", "--connect-timeout", "1", `http://${to}:5000/`], {
+      timeoutMs: 5000,
+    });
+  for (const api of [api1, api2]) {
+    const allowed = await call(web.sandbox, api.address);
+    assert.equal(allowed.stdout, `${api === api1 ? "api1" : "api2"} saw ${web.address}`);
+    const dropped = await call(other.sandbox, api.address);
+    assert.equal(dropped.exitCode, 28, "the connect times out, unanswered, as in a VPC");
+  }
+  const sameService = await call(api2.sandbox, api1.address);
+  assert.equal(sameService.exitCode, 28);
+});
+
 test("the run network's holder goes when it is closed", async () => {
   const network = await RunNetwork.create();
   assert.ok(network instanceof RunNetwork);

@@ -18,6 +18,7 @@ import { synthesize } from "../../assembly/synthesize.js";
 import { ControlPlane } from "../../control/control-plane.js";
 import { namespaceAliases } from "../../control/namespace-aliases.js";
 import { type RunLayout, type RunState, runLayout } from "../../control/run-layout.js";
+import { networkPolicy } from "../../control/security-groups/enforcement.js";
 import { taskRunnerFactory } from "../../control/task-runner.js";
 import { clock } from "../../control/time-scale.js";
 import { AssemblyError, UsageError } from "../../errors.js";
@@ -196,7 +197,7 @@ async function serve(options: {
   });
   await resources.ready;
   const aliases = namespaceAliases(model.services);
-  const network = await RunNetwork.create();
+  const network = await RunNetwork.create({ policy: networkPolicy(model) });
   if (!(network instanceof RunNetwork)) {
     say(
       `▸ no run network (${network.unavailable}): Service Connect goes through each target's agent`,

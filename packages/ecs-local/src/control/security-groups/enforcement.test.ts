@@ -8,6 +8,7 @@ import {
   type BlockedConnection,
   CONNECT_TIMEOUT_MS,
   egressBlocks,
+  networkPolicy,
   pairKey,
   reportBlocked,
   SecurityGroupGate,
@@ -130,6 +131,24 @@ describe("what a run's gate blocks", () => {
       /^security groups block Stack\/Lb → frontend on tcp\/3001: no ingress rule of Web \(Stack\/Web\/Resource\)/,
     );
   });
+});
+
+describe("who may connect to a task's port on the run network", () => {
+  const allows = networkPolicy(model);
+  // biome-ignore format: one case to a line
+  const cases: [from: string, to: string, port: number, allowed: boolean][] = [
+    ["frontend", "backend", 5000, true],
+    ["backend", "frontend", 3000, false],
+    ["backend", "backend", 5000, false],
+    ["frontend", "worker", 7000, true], // judged on its Service Connect override, 7100
+    ["backend", "worker", 7000, false],
+    ["nobody", "backend", 5000, true], // a service the model does not have is not judged
+  ];
+  for (const [from, to, port, allowed] of cases) {
+    it(`${from} → ${to}:${port}: ${allowed ? "admitted" : "dropped"}`, () => {
+      assert.equal(allows(from, to, port), allowed);
+    });
+  }
 });
 
 describe("the load balancer connection of a target group", () => {

@@ -146,6 +146,37 @@ export class SecurityGroupGate {
   }
 }
 
+/**
+ * Whether the groups let the tasks of service `from` open a connection to a container port of
+ * service `to` on the run network: what each task's network filter admits. A container port
+ * Service Connect registers with an `ingressPortOverride` is judged on the override, the port
+ * its clients' traffic arrives on in AWS, because the filter cannot tell that traffic from an
+ * app's own connection to the same port.
+ */
+export function networkPolicy(
+  model: SecurityGroupNetwork & Pick<Model, "services">,
+): (from: string, to: string, port: number) => boolean {
+  const byName = new Map(model.services.map((s) => [s.name, s]));
+  const verdicts = new Map<string, boolean>();
+  return (from, to, containerPort) => {
+    const key = `${from}\n${to}\n${containerPort}`;
+    const known = verdicts.get(key);
+    if (known !== undefined) return known;
+    const source = byName.get(from);
+    const target = byName.get(to);
+    const port =
+      target?.serviceConnect?.services.find((e) => e.containerPort === containerPort)
+        ?.ingressPortOverride ?? containerPort;
+    const allowed =
+      source === undefined ||
+      target === undefined ||
+      evaluateTcpConnection(model, { from: serviceEnd(source), to: serviceEnd(target), port })
+        .allowed;
+    verdicts.set(key, allowed);
+    return allowed;
+  };
+}
+
 /** What a task's agent needs to know of the groups: what to blackhole, and whom to tell. */
 export interface EgressBlocks {
   /** For the agent's configuration; undefined when nothing is blocked. */
