@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { Service, TaskDefinition } from "../model/types.js";
+import { shownAddress } from "../sandbox/task-addresses.js";
 import { steadyStateEvent } from "./deployment/deployment-events.js";
 import type { Deployment } from "./deployment/deployment-types.js";
 import { deploymentIdFromSeed } from "./deployment/deployment-types.js";
@@ -379,7 +380,7 @@ export class ServiceController {
         // One hop to the app on the run network when there is one; else its agent's socket.
         address: task.address ? `${task.address}:${entry.containerPort}` : socketPath,
         attributes: {
-          AWS_INSTANCE_IPV4: task.address ?? "127.0.0.1",
+          AWS_INSTANCE_IPV4: shownAddress(task.address),
           AWS_INSTANCE_PORT: String(entry.containerPort),
           ECS_CLUSTER_NAME: this.service.clusterName,
           ECS_SERVICE_NAME: this.service.name,

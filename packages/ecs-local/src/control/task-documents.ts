@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ContainerDefinition, Service, TaskDefinition } from "../model/types.js";
+import { shownAddress } from "../sandbox/task-addresses.js";
 import type { HealthStatus, TaskStatus } from "./task-state.js";
 
 /**
@@ -63,7 +64,7 @@ export function containerDocument(
     ...(container.memoryMiB === undefined ? {} : { Limits: { Memory: container.memoryMiB } }),
     Type: "NORMAL",
     ContainerARN: `${taskArn(task)}/${container.name}`,
-    Networks: [{ NetworkMode: "awsvpc", IPv4Addresses: [task.address ?? "127.0.0.1"] }],
+    Networks: [{ NetworkMode: "awsvpc", IPv4Addresses: [shownAddress(task.address)] }],
   };
 }
 

@@ -247,11 +247,11 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
       hide: this.#ctx.hiddenPaths,
       signal: this.#abort.signal,
     });
+    const ports = taskDefinition.containers.flatMap((c) =>
+      c.portMappings.map((p) => p.containerPort),
+    );
     if (this.#ctx.network) {
       // Its security groups decide who may connect to its ports over the run network.
-      const ports = taskDefinition.containers.flatMap((c) =>
-        c.portMappings.map((p) => p.containerPort),
-      );
       const member = { group: service.name, ports };
       this.address = (await this.#ctx.network.attach(this.#sandbox.holderPid, member)).address;
     }
@@ -288,9 +288,7 @@ export class TaskRunner implements ServiceTask, TaskMetadataSource {
         ? { onRequest: this.#init.onServiceConnectRequest }
         : {}),
       ...(this.#init.onAgentStats ? { onStats: this.#init.onAgentStats } : {}),
-      takenPorts: taskDefinition.containers.flatMap((c) =>
-        c.portMappings.map((p) => p.containerPort),
-      ),
+      takenPorts: ports,
       endpoints: this.#init.endpoints(),
       log: this.#openLog(AGENT_GROUP),
       logger: this.#log,

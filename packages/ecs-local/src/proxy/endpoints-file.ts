@@ -31,7 +31,10 @@ export function isSocketAddress(address: string): boolean {
   return address.startsWith("/");
 }
 
-const IP_PORT = /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/;
+/** Whether an address is `ip:port` (haproxy's `addr` column writes a server's so too). */
+export function isNetworkAddress(address: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(address);
+}
 
 export interface EndpointsSnapshot {
   /** Increases with every write; for logs (changes are detected by content). */
@@ -75,7 +78,7 @@ export function parseEndpoints(text: string): EndpointsParseResult {
       if (
         typeof taskId !== "string" ||
         typeof address !== "string" ||
-        !(isSocketAddress(address) || IP_PORT.test(address))
+        !(isSocketAddress(address) || isNetworkAddress(address))
       ) {
         return {
           ok: false,

@@ -180,18 +180,12 @@ export class RunNetwork {
   }
 
   #nft(holderPid: number, text: string): Promise<void> {
-    return this.#run(
-      [
-        this.#tools.nsenter,
-        "--target",
-        String(holderPid),
-        "--net",
-        this.#tools.nft as string,
-        "-f",
-        "-",
-      ],
-      text,
-    );
+    return this.#inNamespace(holderPid, [this.#tools.nft as string, "-f", "-"], text);
+  }
+
+  /** Runs a tool in the network namespace `holderPid` holds, with `input` on its stdin. */
+  #inNamespace(holderPid: number, argv: readonly string[], input: string): Promise<void> {
+    return this.#run([this.#tools.nsenter, "--target", String(holderPid), "--net", ...argv], input);
   }
 
   /** A veth pair: `eth0` with `address` in the task, `peer` on the bridge; both up. */
@@ -211,20 +205,15 @@ export class RunNetwork {
       "netns",
       String(this.holderPid),
     ]);
-    await this.#run(
-      [
-        this.#tools.nsenter,
-        "--target",
-        String(this.holderPid),
-        "--net",
-        this.#tools.ip,
-        "-batch",
-        "-",
-      ],
+    const batch = [this.#tools.ip, "-batch", "-"];
+    await this.#inNamespace(
+      this.holderPid,
+      batch,
       `link set ${peer} master ${BRIDGE}\nlink set ${peer} up\n`,
     );
-    await this.#run(
-      [this.#tools.nsenter, "--target", String(holderPid), "--net", this.#tools.ip, "-batch", "-"],
+    await this.#inNamespace(
+      holderPid,
+      batch,
       `addr add ${address}/${RUN_NETWORK_PREFIX} dev eth0\nlink set eth0 up\n`,
     );
   }

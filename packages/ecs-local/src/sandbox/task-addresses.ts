@@ -11,6 +11,14 @@ export function metadataUri(dockerId: string): string {
 }
 
 /**
+ * The IPv4 address AWS shows for a task (Cloud Map, DescribeTasks, its metadata): its address
+ * on the run network, or loopback in a run without one.
+ */
+export function shownAddress(address: string | undefined): string {
+  return address ?? "127.0.0.1";
+}
+
+/**
  * The run's network: what a task's `eth0` is on, as a VPC subnet holds its tasks' network
  * interfaces. Only the run's own tasks and agents see it; it lives in namespaces of the run.
  */

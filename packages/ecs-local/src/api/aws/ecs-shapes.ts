@@ -25,6 +25,7 @@ import type {
   Service,
   TaskDefinition,
 } from "../../model/types.js";
+import { shownAddress } from "../../sandbox/task-addresses.js";
 import type { ServiceState, TaskState } from "./aws-source.js";
 
 /** What every ECS shape needs besides its own state. */
@@ -280,7 +281,7 @@ export function taskShape(
             name: "networkInterfaceId",
             value: `eni-${attachmentId.replace(/-/g, "").slice(0, 17)}`,
           },
-          { name: "privateIPv4Address", value: task.address ?? "127.0.0.1" },
+          { name: "privateIPv4Address", value: shownAddress(task.address) },
         ],
       },
     ],
@@ -298,7 +299,7 @@ export function taskShape(
         ...(exitCode === undefined || exitCode === null ? {} : { exitCode }),
         // ecs-local keeps one verdict per task (its essential containers together).
         healthStatus: container.healthCheck ? task.health : "UNKNOWN",
-        networkInterfaces: [{ attachmentId, privateIpv4Address: task.address ?? "127.0.0.1" }],
+        networkInterfaces: [{ attachmentId, privateIpv4Address: shownAddress(task.address) }],
         ...(container.memoryMiB === undefined ? {} : { memory: String(container.memoryMiB) }),
       };
     }),

@@ -197,14 +197,15 @@ async function serve(options: {
   });
   await resources.ready;
   const aliases = namespaceAliases(model.services);
-  const network = await RunNetwork.create({ policy: networkPolicy(model) });
-  if (!(network instanceof RunNetwork)) {
+  const created = await RunNetwork.create({ policy: networkPolicy(model) });
+  const network = created instanceof RunNetwork ? created : undefined;
+  if (!(created instanceof RunNetwork)) {
     say(
-      `▸ no run network (${network.unavailable}): Service Connect goes through each target's agent`,
+      `▸ no run network (${created.unavailable}): Service Connect goes through each target's agent`,
     );
   }
   const createTask = taskRunnerFactory({
-    ...(network instanceof RunNetwork ? { network } : {}),
+    ...(network ? { network } : {}),
     runDir: layout.runDir,
     cpuQuotaFromStart: options.faithfulCpu,
     resources,
@@ -232,9 +233,6 @@ async function serve(options: {
     faithfulRouting: options.faithfulRouting,
     onEvent: (line) => say(`  ${line.replace(/^\d{4}-\S+ /, "")}`),
   });
-  const closeNetwork = async () => {
-    if (network instanceof RunNetwork) await network.close();
-  };
   const api = new ApiServer(runtime);
   const apiUrl = await api.start({ port: 0 });
   const awsApi = new AwsApiServer(controlPlaneSource(runtime, model));
@@ -252,7 +250,7 @@ async function serve(options: {
   } catch (error) {
     // Whatever started must not outlive us: stop it, then report the error.
     await runtime.shutdown("start failed");
-    await Promise.all([api.close(), awsApi.close(), closeNetwork()]);
+    await Promise.all([api.close(), awsApi.close(), network?.close()]);
     rmSync(layout.stateFile, { force: true });
     throw error;
   }
@@ -277,7 +275,7 @@ async function serve(options: {
       : undefined;
   await runtime.closed;
   watching?.close();
-  await Promise.all([api.close(), awsApi.close(), closeNetwork()]);
+  await Promise.all([api.close(), awsApi.close(), network?.close()]);
   rmSync(layout.stateFile, { force: true });
   say("▸ stopped; no task is left running");
 }

@@ -11,7 +11,9 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { serviceConnectSeries } from "../../model/service-connect-series.js";
 import type { Model, Service, ServiceConnectMetricName } from "../../model/types.js";
+import { BLACKHOLE_ADDRESS } from "../../proxy/agent-config.js";
 import { type StatRow, counter as statCounter } from "../../proxy/agent-stats.js";
+import { isNetworkAddress } from "../../proxy/endpoints-file.js";
 import type { ServiceConnectRequest } from "../../proxy/request-log.js";
 import { perStatusClass, STATUS_CLASSES, type StatusClass } from "./status-classes.js";
 import type { TrafficWindow } from "./traffic-window.js";
@@ -285,5 +287,5 @@ export class ServiceConnectMetrics {
  */
 function reachesAppDirectly(row: StatRow): boolean {
   const address = row.addr ?? "";
-  return /^\d+\.\d+\.\d+\.\d+:\d+$/.test(address) && !address.startsWith("127.");
+  return isNetworkAddress(address) && !address.startsWith(`${BLACKHOLE_ADDRESS}:`);
 }
